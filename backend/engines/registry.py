@@ -1,0 +1,133 @@
+"""Which engines are installed, and loading them by spec: "family" or "family:model".
+
+Each engine family is one module that exposes three functions:
+
+    probe() -> str | None                          # None when usable, else why not (one line)
+    describe(context) -> list[EngineInfo]          # installed variants, without loading models
+    load(model: str | None, context) -> AsrEngine | MtEngine
+
+Modules are imported only when asked for, so a missing optional dependency (torch) never breaks the rest.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Literal, cast
+
+from backend.engines.base import AsrEngine, LanguagePair, MtEngine
+from backend.errors import FailedPrecondition, NotFound
+
+Kind = Literal["asr", "mt"]
+
+FAMILIES: dict[str, tuple[Kind, str]] = {
+    "pocketsphinx": ("asr", "backend.engines.pocketsphinx_asr"),
+    "whisper": ("asr", "backend.engines.whisper_asr"),
+    "apertium": ("mt", "backend.engines.apertium_mt"),
+    "seq2seq": ("mt", "backend.engines.seq2seq_mt"),
+}
+DEFAULT_ASR = "pocketsphinx"
+DEFAULT_MT = "apertium"
+
+
+@dataclass(frozen=True)
+class EngineContext:
+    """What engines need from the entry point's configuration.
+
+    Attributes:
+        model_dir: root of the local model store, or None when no store is configured.
+        device: "auto", "cpu" or "cuda[:N]".
+        precision: "auto", "fp32", "fp16", "bf16" or "int8".
+        beam_size: beam width for neural decoders.
+    """
+
+    model_dir: Path | None = None
+    device: str = "auto"
+    precision: str = "auto"
+    beam_size: int = 1
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """An installed engine variant, as listed by `tolk engines` and GetCapabilities."""
+
+    name: str
+    kind: Kind
+    languages: tuple[str, ...] = ()
+    pairs: tuple[LanguagePair, ...] = ()
+    description: str = ""
+
+
+def parse_spec(spec: str) -> tuple[str, str | None]:
+    """Splits "family:model" into its parts; a bare family has no model."""
+    family, _, model = spec.strip().partition(":")
+    return family, (model or None)
+
+
+def _module(family: str) -> ModuleType:
+    return importlib.import_module(FAMILIES[family][1])
+
+
+@dataclass
+class Registry:
+    """Loads engines on first use and keeps them for every session that asks again."""
+
+    context: EngineContext = field(default_factory=EngineContext)
+    default_asr: str = DEFAULT_ASR
+    default_mt: str = DEFAULT_MT
+    _loaded: dict[str, AsrEngine | MtEngine] = field(default_factory=dict, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def asr(self, spec: str | None = None) -> AsrEngine:
+        return cast(AsrEngine, self._get(spec or self.default_asr, "asr"))
+
+    def mt(self, spec: str | None = None) -> MtEngine:
+        return cast(MtEngine, self._get(spec or self.default_mt, "mt"))
+
+    def _get(self, spec: str, kind: Kind) -> AsrEngine | MtEngine:
+        family, model = parse_spec(spec)
+        if FAMILIES.get(family, (None, ""))[0] != kind:
+            known = ", ".join(name for name, (k, _) in FAMILIES.items() if k == kind)
+            raise NotFound(f"unknown {kind.upper()} engine {spec!r} (known: {known})")
+        key = f"{family}:{model}" if model else family
+        with self._lock:
+            if key not in self._loaded:
+                module = _module(family)
+                reason = module.probe()
+                if reason:
+                    raise FailedPrecondition(f"engine {family} is not usable: {reason}")
+                self._loaded[key] = module.load(model, self.context)
+            return self._loaded[key]
+
+    def installed(self) -> list[EngineInfo]:
+        """Every usable engine variant, without loading any model."""
+        infos: list[EngineInfo] = []
+        for family in FAMILIES:
+            try:
+                module = _module(family)
+            except ImportError:
+                continue
+            if module.probe() is None:
+                infos.extend(module.describe(self.context))
+        return infos
+
+    def unavailable(self) -> dict[str, str]:
+        """Families that cannot be used here, with the reason."""
+        reasons: dict[str, str] = {}
+        for family in FAMILIES:
+            try:
+                reason = _module(family).probe()
+            except ImportError as exc:
+                reason = f"not installed ({exc.name})"
+            if reason:
+                reasons[family] = reason
+        return reasons
+
+    def close(self) -> None:
+        with self._lock:
+            for engine in self._loaded.values():
+                engine.close()
+            self._loaded.clear()

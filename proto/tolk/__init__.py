@@ -1,0 +1,1 @@
+"""Tolk wire contract (generated protobuf code lives in tolk.v1)."""
