@@ -1,1 +1,155 @@
-def main() -> None: ...
+"""The `tolk` command: translate audio files, list engines, and the subcommands other areas add.
+
+`translate` and `engines` live here; `serve` (backend/cli.py), `models` (models/cli.py) and `app`
+(app/ui/launch.py) are imported only when used, and skipped when their module is not installed.
+Settings: defaults < TOLK_* environment < flags; nothing below this module reads the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from app.pipeline_cli import EXIT_CODES_HELP, EXIT_USAGE, run_engines, run_translate
+
+HOOKS: dict[str, tuple[str, str]] = {
+    "serve": ("backend.cli", "run the gRPC interpreter server"),
+    "models": ("models.cli", "list, fetch and check neural models"),
+    "app": ("app.ui.launch", "start the desktop app"),
+}
+FORMATS = ("text", "jsonl", "srt", "vtt")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors: the usage line, one error line, exit status 2 (never a traceback)."""
+
+    def error(self, message: str) -> Any:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _add_connection(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--server",
+        metavar="HOST:PORT",
+        default=env.get("TOLK_SERVER") or None,
+        help="a running `tolk serve` [TOLK_SERVER]; without it the backend runs in-process",
+    )
+    where.add_argument(
+        "--offline",
+        action="store_true",
+        help="run the backend in this process (same protocol over loopback; the default)",
+    )
+    parser.add_argument(
+        "--asr", metavar="SPEC", default=env.get("TOLK_ASR", ""), help="ASR engine spec [TOLK_ASR]"
+    )
+    parser.add_argument(
+        "--mt", metavar="SPEC", default=env.get("TOLK_MT", ""), help="MT engine spec [TOLK_MT]"
+    )
+    parser.add_argument(
+        "--token", default=env.get("TOLK_TOKEN") or None, help="bearer token for the server [TOLK_TOKEN]"
+    )
+
+
+def _add_translate(subparsers: Any, env: Mapping[str, str]) -> None:
+    parser = subparsers.add_parser(
+        "translate",
+        help="caption and translate an audio file",
+        description="Streams an audio file (WAV, FLAC, OGG, MP3; any rate and channel count) to the "
+        "interpreter and prints captions and translations as they arrive.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("audio", metavar="AUDIO", help="audio file to translate")
+    parser.add_argument(
+        "--from", dest="source", default="en", metavar="LANG", help="spoken language (default en)"
+    )
+    parser.add_argument(
+        "--to", dest="targets", action="append", default=[], metavar="LANG",
+        help="target language; repeat for several (default: es)",
+    )  # fmt: skip
+    _add_connection(parser, env)
+    parser.add_argument(
+        "--realtime", action="store_true", help="pace the audio at real time, as a microphone"
+    )
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text",
+        help="text: live captions; jsonl: one JSON object per server event; srt/vtt: subtitles at the end",
+    )  # fmt: skip
+    parser.add_argument(
+        "--track", dest="tracks", action="append", default=None, metavar="LANG",
+        help="srt/vtt lines per cue: 'original' or a target language; repeat to order them "
+        "(default: original, then every target). One track gives a per-language subtitle file.",
+    )  # fmt: skip
+    parser.add_argument(
+        "--server-vad", action="store_true", help="send continuous audio and let the server segment it"
+    )
+    parser.add_argument("--no-partials", action="store_true", help="finals and translations only")
+    parser.add_argument("--verbose", action="store_true", help="show warnings and errors with details")
+    parser.set_defaults(run=run_translate)
+
+
+def _add_engines(subparsers: Any, env: Mapping[str, str]) -> None:
+    parser = subparsers.add_parser(
+        "engines",
+        help="list installed engines, languages and pairs",
+        description="Lists the engines of a server (--server) or of this machine (the default).",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_connection(parser, env)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.set_defaults(run=run_engines)
+
+
+def _add_hooks(subparsers: Any, wanted: str | None) -> None:
+    """Registers the other areas' subcommands: fully for the one being run, as a help line otherwise."""
+    for name, (module_name, summary) in HOOKS.items():
+        try:
+            present = importlib.util.find_spec(module_name) is not None
+        except ModuleNotFoundError:
+            present = False
+        if not present:
+            continue
+        if name == wanted:
+            module = importlib.import_module(module_name)
+            module.add_parser(subparsers)
+            subparsers.choices[name].set_defaults(run=module.run)
+        else:
+            subparsers.add_parser(name, help=summary, add_help=False)
+
+
+def build_parser(argv: Sequence[str] = (), env: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
+    env = os.environ if env is None else env
+    parser = _Parser(
+        prog="tolk",
+        description="Tolk: live speech captions and translations over gRPC.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _add_translate(subparsers, env)
+    _add_engines(subparsers, env)
+    wanted = next((arg for arg in argv if not arg.startswith("-")), None)
+    _add_hooks(subparsers, wanted)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # before grpc loads: no core INFO lines on stderr
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(args_list)
+    args = parser.parse_args(args_list)
+    if getattr(args, "run", None) is None:
+        parser.print_help()
+        return EXIT_USAGE
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

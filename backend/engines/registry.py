@@ -42,12 +42,16 @@ class EngineContext:
         device: "auto", "cpu" or "cuda[:N]".
         precision: "auto", "fp32", "fp16", "bf16" or "int8".
         beam_size: beam width for neural decoders.
+        max_batch_size: most calls one batched neural model call serves (batching scheduler).
+        max_wait_ms: longest a neural call waits for others to batch with.
     """
 
     model_dir: Path | None = None
     device: str = "auto"
     precision: str = "auto"
     beam_size: int = 1
+    max_batch_size: int = 8
+    max_wait_ms: float = 5.0
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,138 @@
+"""The client pipeline shared by the CLI and the desktop app: audio source -> segmentation -> transport.
+
+A source yields 16 kHz mono float32 blocks (a file decoded block by block, paced at real time or as fast
+as possible; the app plugs a microphone source in the same way). With CLIENT_VAD the blocks go through
+backend.vad.VadSegmenter and only speech is sent, framed by start/end Boundary marks; with SERVER_VAD the
+audio is sent continuously. Either way the transport gets LINEAR16 chunks of at most `chunk_ms`.
+`run_pipeline` ties it to a (reconnecting) session and yields events stamped with `wall_s`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from app.audio.files import SAMPLE_RATE_HZ, Samples, iter_audio
+from app.core.timing import WallClock
+from app.transport.client import InterpreterClient
+from app.transport.events import AudioChunk, Boundary, Outgoing, Segmentation, SessionEvent, StreamOptions
+from app.transport.resilient import ResilientSession, RetryPolicy
+from backend.dsp import float32_to_pcm16
+from backend.vad import SpeechAudio, SpeechEnd, SpeechStart, VadOptions, VadSegmenter
+
+CHUNK_MS = 100
+"""Largest audio chunk sent (a chunk never spans a speech boundary)."""
+REALTIME_BLOCK_MS = 20
+"""Block size of a paced source: what a microphone callback delivers."""
+FAST_BLOCK_MS = 100
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    """How audio is turned into a stream.
+
+    Attributes:
+        segmentation: "client_vad" (segment here, send speech only) or "server_vad".
+        vad: client-side VAD settings (CLIENT_VAD).
+        chunk_ms: largest audio chunk sent.
+        retry: reconnect policy; None sends one stream and fails on the first error.
+    """
+
+    segmentation: Segmentation = "client_vad"
+    vad: VadOptions = field(default_factory=VadOptions)
+    chunk_ms: int = CHUNK_MS
+    retry: RetryPolicy | None = field(default_factory=RetryPolicy)
+
+
+async def file_source(
+    path: str | Path,
+    realtime: bool,
+    clock: Callable[[], float] = time.monotonic,
+) -> AsyncIterator[Samples]:
+    """Blocks of a decoded file; `realtime` releases each block when a microphone would have."""
+    block_ms = REALTIME_BLOCK_MS if realtime else FAST_BLOCK_MS
+    start = clock()
+    position_s = 0.0
+    for block in iter_audio(path, block_ms=block_ms):
+        position_s += len(block) / SAMPLE_RATE_HZ
+        if realtime:
+            await asyncio.sleep(max(0.0, start + position_s - clock()))
+        else:
+            await asyncio.sleep(0)  # let the transport run between blocks
+        yield block
+
+
+async def array_source(
+    samples: Samples, realtime: bool, block_ms: int = REALTIME_BLOCK_MS, speed: float = 1.0
+) -> AsyncIterator[Samples]:
+    """Blocks of an in-memory signal (tests, benches); paced like `file_source`, `speed` times faster."""
+    step = SAMPLE_RATE_HZ * block_ms // 1000
+    start = time.monotonic()
+    for offset in range(0, len(samples), step):
+        block = samples[offset : offset + step]
+        if realtime:
+            due = start + (offset + len(block)) / SAMPLE_RATE_HZ / speed
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+        else:
+            await asyncio.sleep(0)
+        yield block
+
+
+def _chunks(samples: Samples, t_s: float, chunk_ms: int) -> Iterable[AudioChunk]:
+    step = SAMPLE_RATE_HZ * chunk_ms // 1000
+    for offset in range(0, len(samples), step):
+        piece = samples[offset : offset + step]
+        yield AudioChunk(float32_to_pcm16(piece), t_s + offset / SAMPLE_RATE_HZ)
+
+
+def _vad_items(events: Iterable[SpeechStart | SpeechAudio | SpeechEnd], chunk_ms: int) -> Iterable[Outgoing]:
+    for event in events:
+        if isinstance(event, SpeechStart):
+            yield Boundary("start", event.t_s)
+        elif isinstance(event, SpeechAudio):
+            yield from _chunks(event.samples, event.t_s, chunk_ms)
+        else:
+            yield Boundary("end", event.t_s)
+
+
+async def segment(blocks: AsyncIterable[Samples], options: PipelineOptions) -> AsyncIterator[Outgoing]:
+    """What the transport sends for a source: VAD-framed speech, or continuous chunks."""
+    if options.segmentation == "server_vad":
+        position = 0
+        async for block in blocks:
+            for chunk in _chunks(np.asarray(block, np.float32), position / SAMPLE_RATE_HZ, options.chunk_ms):
+                yield chunk
+            position += len(block)
+        return
+    vad = VadSegmenter(options.vad)
+    async for block in blocks:
+        for item in _vad_items(vad.feed(block), options.chunk_ms):
+            yield item
+    for item in _vad_items(vad.flush(), options.chunk_ms):
+        yield item
+
+
+async def run_pipeline(
+    client: InterpreterClient,
+    stream_options: StreamOptions,
+    blocks: AsyncIterable[Samples],
+    options: PipelineOptions | None = None,
+    clock: WallClock | None = None,
+) -> AsyncIterator[SessionEvent]:
+    """Streams `blocks` to the server; yields its events (and connection changes when reconnecting)."""
+    options = options or PipelineOptions()
+    clock = clock or WallClock()
+    stream_options = replace(stream_options, sample_rate_hz=SAMPLE_RATE_HZ, segmentation=options.segmentation)
+    items = segment(blocks, options)
+    if options.retry is None:
+        async for event in client.stream(stream_options, items, clock):
+            yield event
+        return
+    session = ResilientSession(client, stream_options, options.retry, clock)
+    async for session_event in session.run(items):
+        yield session_event

@@ -1,0 +1,252 @@
+"""What `tolk translate` and `tolk engines` do once the arguments are parsed (see app/cli.py).
+
+Every failure the user can cause or fix ends as one line on stderr and a distinct exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import shutil
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import asdict
+from typing import Any, TextIO
+
+from app.audio.files import probe
+from app.core import errors
+from app.core.console import ConsoleCaptions
+from app.core.events import ConnectionState, SessionEvent, Started
+from app.core.jsonl import JsonlEncoder
+from app.core.subtitles import to_srt, to_vtt
+from app.transport.events import Capabilities, EngineDescription, StreamOptions
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_AUDIO = 3
+EXIT_REQUEST = 4
+EXIT_UNAVAILABLE = 5
+EXIT_AUTH = 6
+EXIT_BUSY = 7
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES_HELP = """exit status:
+  0    success
+  1    internal error (a bug: please report it)
+  2    usage error (bad or missing arguments)
+  3    the audio file is missing, unreadable, corrupt or not audio
+  4    the server refused the request: unknown language, pair or engine, bad setting
+  5    the server cannot be reached or went away (after retrying)
+  6    authentication failed (missing or wrong token, or not allowed)
+  7    the server is busy (capacity or quota reached)
+  130  interrupted (Ctrl-C)"""
+
+_SERVER_EXITS: tuple[tuple[type[errors.ServerError], int], ...] = (
+    (errors.UnavailableError, EXIT_UNAVAILABLE),
+    (errors.DeadlineExceededError, EXIT_UNAVAILABLE),
+    (errors.UnauthenticatedError, EXIT_AUTH),
+    (errors.PermissionDeniedError, EXIT_AUTH),
+    (errors.ResourceExhaustedError, EXIT_BUSY),
+    (errors.InvalidArgumentError, EXIT_REQUEST),
+    (errors.NotFoundError, EXIT_REQUEST),
+    (errors.FailedPreconditionError, EXIT_REQUEST),
+)
+
+
+def exit_code(exc: BaseException) -> int:
+    if isinstance(exc, errors.AudioFileError):
+        return EXIT_AUDIO
+    for cls, code in _SERVER_EXITS:
+        if isinstance(exc, cls):
+            return code
+    from backend.errors import TolkError  # the in-process backend's errors (engine load failures)
+
+    if isinstance(exc, TolkError):
+        return EXIT_REQUEST
+    return EXIT_INTERNAL
+
+
+class _OneLine(logging.Formatter):
+    """Log records as `tolk: message`, without tracebacks (those need --verbose)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"tolk: {record.levelname.lower()}: {record.getMessage()}"
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if not verbose:
+        handler.setFormatter(_OneLine())
+    # Without --verbose the command's own one-line error is all the user sees (an engine that fails to
+    # load, a session that fails in the in-process server): their log records would repeat it.
+    logging.basicConfig(
+        level=logging.WARNING if verbose else logging.CRITICAL, handlers=[handler], force=True
+    )
+
+
+def _guarded(command: str, verbose: bool, work: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    _setup_logging(verbose)
+    try:
+        return asyncio.run(work())
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:
+        code = exit_code(exc)
+        if code == EXIT_INTERNAL and verbose:
+            raise
+        message = str(exc) or type(exc).__name__
+        if code == EXIT_INTERNAL:
+            message = f"internal error: {type(exc).__name__}: {message}"
+        print(f"tolk {command}: {' '.join(message.split())}", file=sys.stderr)
+        return code
+
+
+async def _connect(args: argparse.Namespace) -> AsyncIterator[str]:
+    """Yields the target to talk to: the given server, or an in-process one."""
+    if args.server:
+        yield args.server
+        return
+    from app.pipeline_local import LocalServerOptions, local_server
+
+    local = LocalServerOptions()
+    if args.asr:
+        local = LocalServerOptions(asr=args.asr, mt=local.mt)
+    if args.mt:
+        local = LocalServerOptions(asr=local.asr, mt=args.mt)
+    async with local_server(local) as target:
+        yield target
+
+
+# ---- translate ----
+
+
+class _Printer:
+    """Prints events in the chosen format as they arrive; subtitles at the end."""
+
+    def __init__(self, fmt: str, tracks: list[str] | None, out: TextIO) -> None:
+        self._fmt, self._tracks, self._out = fmt, tracks, out
+        interactive = fmt == "text" and out.isatty()
+        width = shutil.get_terminal_size().columns
+        self._console = ConsoleCaptions(out, interactive, width)
+        self._jsonl = JsonlEncoder()
+
+    def show(self, event: SessionEvent) -> None:
+        if isinstance(event, ConnectionState):
+            if event.status == "reconnecting":
+                print(f"tolk: reconnecting ({event.detail})", file=sys.stderr)
+            return
+        if self._fmt == "jsonl":
+            if not isinstance(event, Started):
+                self._out.write(self._jsonl.encode(event) + "\n")
+                self._out.flush()
+            return
+        self._console.show(event)  # text prints live; all formats keep the caption model
+
+    def finish(self) -> None:
+        self._console.close()
+        segments = self._console.model.segments
+        if self._fmt == "srt":
+            self._out.write(to_srt(segments, self._tracks))
+        elif self._fmt == "vtt":
+            self._out.write(to_vtt(segments, self._tracks))
+        self._out.flush()
+
+
+def _stream_options(args: argparse.Namespace) -> StreamOptions:
+    targets = tuple(dict.fromkeys(t.strip().lower() for t in (args.targets or ["es"])))
+    return StreamOptions(
+        source_language=args.source.strip().lower(),
+        target_languages=targets,
+        asr=args.asr,
+        mt=args.mt,
+        disable_partials=args.no_partials,
+    )
+
+
+async def _translate(args: argparse.Namespace) -> int:
+    from app.pipeline import PipelineOptions, file_source, run_pipeline
+    from app.transport.client import InterpreterClient
+
+    probe(args.audio)  # a bad file fails before any server starts
+    printer = _Printer(args.format, args.tracks, sys.stdout)
+    options = PipelineOptions(segmentation="server_vad" if args.server_vad else "client_vad")
+    async for target in _connect(args):
+        async with InterpreterClient(target, token=args.token) as client:
+            blocks = file_source(args.audio, realtime=args.realtime)
+            try:
+                async for event in run_pipeline(client, _stream_options(args), blocks, options):
+                    printer.show(event)
+            finally:
+                printer.finish()
+    return EXIT_OK
+
+
+def run_translate(args: argparse.Namespace) -> int:
+    return _guarded("translate", args.verbose, lambda: _translate(args))
+
+
+# ---- engines ----
+
+
+def _local_capabilities() -> tuple[Capabilities, dict[str, str]]:
+    from backend.engines.registry import DEFAULT_ASR, DEFAULT_MT, Registry
+
+    registry = Registry()
+    engines = tuple(
+        EngineDescription(
+            name=info.name,
+            kind=info.kind,
+            languages=info.languages,
+            pairs=tuple((p.source, p.target) for p in info.pairs),
+            is_default=info.name in (DEFAULT_ASR, DEFAULT_MT),
+            description=info.description,
+        )
+        for info in registry.installed()
+    )
+    return Capabilities(engines=engines), registry.unavailable()
+
+
+def _engine_line(engine: EngineDescription) -> str:
+    name = engine.name + (" (default)" if engine.is_default else "")
+    if engine.kind == "asr":
+        what = "languages: " + (", ".join(engine.languages) or "-")
+    else:
+        what = "pairs: " + (", ".join(f"{s}-{t}" for s, t in engine.pairs) or "-")
+    line = f"{engine.kind.upper():<4}{name:<28}{what}"
+    return f"{line}\n{'':<32}{engine.description}" if engine.description else line
+
+
+def _print_engines(caps: Capabilities, unavailable: dict[str, str], as_json: bool) -> None:
+    if as_json:
+        data = {"engines": [asdict(e) for e in caps.engines], "unavailable": unavailable}
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    for engine in sorted(caps.engines, key=lambda e: (e.kind, not e.is_default, e.name)):
+        print(_engine_line(engine))
+    for family, reason in unavailable.items():
+        print(f"--  {family:<28}unavailable: {reason}")
+
+
+async def _engines(args: argparse.Namespace) -> int:
+    if not args.server:
+        caps, unavailable = await asyncio.to_thread(_local_capabilities)
+        _print_engines(caps, unavailable, args.json)
+        return EXIT_OK
+    from app.transport.client import InterpreterClient
+
+    async with InterpreterClient(args.server, token=args.token) as client:
+        caps = await client.capabilities()
+    _print_engines(caps, {}, args.json)
+    return EXIT_OK
+
+
+def run_engines(args: argparse.Namespace) -> int:
+    return _guarded("engines", getattr(args, "verbose", False), lambda: _engines(args))

@@ -1,0 +1,197 @@
+"""The gRPC client of the Interpreter service (grpc.aio): capabilities, text translation, streaming.
+
+Security hooks: pass `credentials` (grpc.ChannelCredentials, e.g. from backend.tls.channel_credentials)
+for TLS, `token` for `authorization: Bearer` metadata, `metadata` for anything else, `channel_options`
+for extra channel arguments. Failed calls raise app.core.errors.ServerError subclasses carrying the
+server's message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from typing import Any
+
+import grpc
+from tolk.v1 import interpreter_pb2 as pb
+from tolk.v1 import interpreter_pb2_grpc as pb_grpc
+
+from app.core.errors import ServerError, UnavailableError
+from app.core.timing import WallClock
+from app.transport.convert import (
+    capabilities_from_proto,
+    config_request,
+    error_from_rpc,
+    event_from_response,
+    outgoing_request,
+)
+from app.transport.events import AudioChunk, Capabilities, Event, Outgoing, StreamOptions
+
+UNARY_TIMEOUT_S = 30.0
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+RECONNECT_BACKOFF_MS = 250
+"""The channel's own reconnect backoff after a lost connection (gRPC's default starts at 1 s)."""
+MAX_RECONNECT_BACKOFF_MS = 2000
+DEFAULT_CHANNEL_OPTIONS: tuple[tuple[str, Any], ...] = (
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.initial_reconnect_backoff_ms", RECONNECT_BACKOFF_MS),
+    ("grpc.min_reconnect_backoff_ms", RECONNECT_BACKOFF_MS),
+    ("grpc.max_reconnect_backoff_ms", MAX_RECONNECT_BACKOFF_MS),
+)
+
+
+class InterpreterClient:
+    """One channel to a Tolk server; cheap to keep open, `close()` when done."""
+
+    def __init__(
+        self,
+        target: str,
+        *,
+        credentials: grpc.ChannelCredentials | None = None,
+        token: str | None = None,
+        metadata: Sequence[tuple[str, str]] = (),
+        channel_options: Sequence[tuple[str, Any]] = (),
+        unary_timeout_s: float = UNARY_TIMEOUT_S,
+    ) -> None:
+        self.target = target
+        options = [*DEFAULT_CHANNEL_OPTIONS, *channel_options]
+        if credentials is None:
+            self._channel = grpc.aio.insecure_channel(target, options=options)
+        else:
+            self._channel = grpc.aio.secure_channel(target, credentials, options=options)
+        self._stub = pb_grpc.InterpreterStub(self._channel)
+        auth = (("authorization", f"Bearer {token}"),) if token else ()
+        self._metadata = (*auth, *metadata)
+        self._unary_timeout_s = unary_timeout_s
+
+    async def capabilities(self) -> Capabilities:
+        """Installed engines, languages, pairs and stream limits."""
+        try:
+            caps = await self._stub.GetCapabilities(
+                pb.GetCapabilitiesRequest(), metadata=self._metadata, timeout=self._unary_timeout_s
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise error_from_rpc(exc, self.target) from None
+        return capabilities_from_proto(caps)
+
+    async def translate_text(
+        self, texts: Sequence[str], source: str, target: str, engine: str = ""
+    ) -> list[str]:
+        """Translates a batch of sentences; one output per input."""
+        request = pb.TranslateTextRequest(
+            source_language=source, target_language=target, texts=list(texts), engine=engine
+        )
+        try:
+            response = await self._stub.TranslateText(
+                request, metadata=self._metadata, timeout=self._unary_timeout_s
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise error_from_rpc(exc, self.target) from None
+        return list(response.translations)
+
+    async def stream(
+        self,
+        options: StreamOptions,
+        audio: AsyncIterable[Outgoing],
+        clock: WallClock | None = None,
+    ) -> AsyncIterator[Event]:
+        """Opens an Interpret stream: sends the config, then `audio`, then half-closes; yields events.
+
+        `wall_s` of each event is read from `clock`, which this stream marks when it sends its first
+        audio (a clock already marked, e.g. shared across reconnects, is left as it is). An exception
+        raised by `audio` cancels the call and is re-raised here.
+        """
+        clock = clock or WallClock()
+        call = self._stub.Interpret(metadata=self._metadata)
+        accepted = asyncio.Event()
+        writer = asyncio.create_task(self._write(call, options, audio, clock, accepted))
+        try:
+            async for event in self._read(call, writer, clock):
+                accepted.set()
+                yield event
+        finally:
+            if not call.done():
+                call.cancel()
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await writer
+
+    @staticmethod
+    async def _write(
+        call: Any,
+        options: StreamOptions,
+        audio: AsyncIterable[Outgoing],
+        clock: WallClock,
+        accepted: asyncio.Event,
+    ) -> None:
+        """Sends the config, waits for the server's first answer, then the audio.
+
+        Waiting matters: audio written after the server rejected the config makes grpc report a
+        local INTERNAL error instead of the server's status and message.
+        """
+        try:
+            await call.write(config_request(options))
+            await accepted.wait()
+            async for item in audio:
+                if isinstance(item, AudioChunk):
+                    clock.mark()
+                await call.write(outgoing_request(item, options.audio_offset_s))
+            await call.done_writing()
+        except (grpc.aio.AioRpcError, asyncio.InvalidStateError, grpc.aio.UsageError):
+            return  # the call already ended; the reader reports its status
+
+    async def _read(self, call: Any, writer: asyncio.Task[None], clock: WallClock) -> AsyncIterator[Event]:
+        while True:
+            read = asyncio.ensure_future(call.read())
+            await asyncio.wait({read, writer}, return_when=asyncio.FIRST_COMPLETED)
+            if not read.done():
+                self._raise_writer_failure(writer, read)
+            try:
+                response = await read
+            except grpc.aio.AioRpcError as exc:
+                self._raise_writer_failure(writer, None)
+                raise error_from_rpc(exc, self.target) from None
+            if response is grpc.aio.EOF:
+                await self._check_status(call)
+                return
+            event = event_from_response(response, clock.elapsed())
+            if event is not None:
+                yield event
+
+    @staticmethod
+    def _raise_writer_failure(writer: asyncio.Task[None], read: asyncio.Future[Any] | None) -> None:
+        if writer.done() and not writer.cancelled() and writer.exception() is not None:
+            if read is not None:
+                read.cancel()
+            error = writer.exception()
+            assert error is not None
+            raise error
+
+    async def _check_status(self, call: Any) -> None:
+        code = await call.code()
+        if code != grpc.StatusCode.OK:
+            details = await call.details()
+            raise error_from_rpc(
+                grpc.aio.AioRpcError(code, grpc.aio.Metadata(), grpc.aio.Metadata(), details), self.target
+            )
+
+    async def wait_ready(self, timeout_s: float) -> None:
+        """Waits until the channel connects; raises UnavailableError after `timeout_s`."""
+        try:
+            await asyncio.wait_for(self._channel.channel_ready(), timeout_s)
+        except TimeoutError:
+            raise UnavailableError(f"cannot reach the server at {self.target}") from None
+
+    async def close(self) -> None:
+        await self._channel.close()
+
+    async def __aenter__(self) -> InterpreterClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+__all__ = ["InterpreterClient", "ServerError"]

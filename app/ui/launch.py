@@ -1,0 +1,174 @@
+"""`tolk app`: the desktop app's entry point (the only place that reads QSettings and TOLK_TOKEN).
+
+tolk app                                   open the window with the saved settings
+tolk app --input-file F --from en --to es --start --quit-after 40 --export out.srt
+                                           unattended: play F as the microphone, quit, write out.srt
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+LAUNCHED_AT = time.monotonic()
+ORGANIZATION = "Tolk"
+APPLICATION = "tolk"
+EXPORT_SUFFIXES = (".srt", ".vtt", ".txt")
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "app", help="open the desktop interpreter", description="Open the Tolk desktop app."
+    )
+    parser.add_argument("--input-file", type=Path, help="play this audio file as the microphone")
+    parser.add_argument(
+        "--file-speed", type=float, default=1.0, metavar="X", help="play --input-file X times real time"
+    )
+    parser.add_argument("--device", help="input device name (default: the saved or first device)")
+    parser.add_argument("--from", dest="source", help="language spoken (e.g. en)")
+    parser.add_argument(
+        "--to", dest="targets", action="append", metavar="LANG", help="target language (repeat, or es,fr)"
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--offline", action="store_true", help="run the backend inside the app")
+    mode.add_argument("--server", metavar="HOST:PORT", help="connect to a Tolk server")
+    parser.add_argument("--tls", action="store_true", default=None, help="use TLS for --server")
+    parser.add_argument("--token", help="server token (default: $TOLK_TOKEN); never saved")
+    parser.add_argument("--start", action="store_true", help="start the session right away")
+    parser.add_argument("--quit-after", type=float, metavar="SECONDS", help="quit after this many seconds")
+    parser.add_argument(
+        "--export", type=Path, metavar="FILE", help="on quit, write captions (.srt/.vtt/.txt)"
+    )
+    parser.add_argument("--overlay", action="store_true", help="show the subtitle overlay")
+    parser.add_argument(
+        "--screenshots", type=Path, metavar="DIR", help="on quit, save PNGs of the window, overlay and screen"
+    )
+    parser.add_argument(
+        "--settings", type=Path, help="settings file (default: the platform's place for Tolk settings)"
+    )
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _override(settings: Any, args: argparse.Namespace) -> Any:
+    """Command-line flags win over saved settings (and are saved, like a change in the window)."""
+    changes: dict[str, Any] = {}
+    if args.input_file is not None:
+        changes["input_file"] = str(args.input_file.resolve())
+    if args.device:
+        changes["device"], changes["input_file"] = args.device, ""
+    if args.source:
+        changes["source_language"] = args.source
+    if args.targets is not None:
+        found = (t.strip() for value in args.targets for t in value.split(","))
+        changes["target_languages"] = tuple(dict.fromkeys(t for t in found if t))
+    if args.offline:
+        changes["mode"] = "offline"
+    if args.server:
+        changes["mode"], changes["server_address"] = "server", args.server
+    if args.tls is not None:
+        changes["tls"] = args.tls
+    if args.overlay:
+        changes["overlay"] = replace(settings.overlay, visible=True)
+    return replace(settings, **changes)
+
+
+def _check(args: argparse.Namespace) -> str | None:
+    if args.input_file is not None and not args.input_file.is_file():
+        return f"tolk app: {args.input_file}: no such file"
+    if args.export is not None and args.export.suffix.lower() not in EXPORT_SUFFIXES:
+        return "tolk app: --export must end in .srt, .vtt or .txt"
+    if args.file_speed <= 0:
+        return "tolk app: --file-speed must be positive"
+    if args.quit_after is not None and args.quit_after <= 0:
+        return "tolk app: --quit-after must be positive"
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    problem = _check(args)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.audio.capture import load_sound_module
+    from app.controller import Controller
+    from app.ui.main_window import MainWindow
+    from app.ui.settings import load_settings, save_settings
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    qsettings = QSettings(str(args.settings), QSettings.Format.IniFormat) if args.settings else QSettings()
+    settings = _override(load_settings(qsettings), args)
+    token = args.token or os.environ.get("TOLK_TOKEN", "")
+    controller = Controller(load_sound_module, file_speed=args.file_speed)
+    window = MainWindow(controller, settings, token)
+    window.settings_changed.connect(lambda s: save_settings(qsettings, s))
+    save_settings(qsettings, settings)
+    window.show()
+    if settings.overlay.visible:
+        window.overlay.show()
+    QTimer.singleShot(0, lambda: _report_visible(window))
+    controller.fetch_capabilities(window.connection_spec())
+    if args.start:
+        QTimer.singleShot(0, window.start_session)
+    if args.quit_after is not None:
+        QTimer.singleShot(int(args.quit_after * 1000), lambda: _quit(window, args.screenshots))
+    code = app.exec()
+    controller.shutdown()  # the open segment is flushed: its final and translations are queued signals
+    app.processEvents()
+    window.view.flush()
+    if args.export is not None:
+        window.export(args.export)
+        print(f"wrote {args.export} ({len(window.model.finals)} captions)", file=sys.stderr)
+    return int(code)
+
+
+def _quit(window: Any, screenshots: Path | None) -> None:
+    if screenshots is not None:
+        save_screenshots(window, screenshots)
+    window.close()
+
+
+def save_screenshots(window: Any, folder: Path) -> list[Path]:
+    """main-window.png, overlay.png (when shown) and screen.png (the whole screen, as a user sees it)."""
+    from PySide6.QtGui import QGuiApplication
+
+    folder.mkdir(parents=True, exist_ok=True)
+    window.view.flush()
+    shots = {"main-window.png": window.grab()}
+    if window.overlay.isVisible():
+        window.overlay.repaint()
+        shots["overlay.png"] = window.overlay.grab()
+    screen = QGuiApplication.primaryScreen()
+    if screen is not None:
+        shots["screen.png"] = screen.grabWindow(0)
+    saved = []
+    for name, pixmap in shots.items():
+        if not pixmap.isNull() and pixmap.save(str(folder / name)):
+            saved.append(folder / name)
+    print("saved " + ", ".join(str(p) for p in saved), file=sys.stderr)
+    return saved
+
+
+def _process_age_s() -> float:
+    """Seconds since this process started (Linux: from /proc; elsewhere: since this module loaded)."""
+    try:
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime_s = float(Path("/proc/uptime").read_text().split()[0])
+        return uptime_s - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.monotonic() - LAUNCHED_AT
+
+
+def _report_visible(window: Any) -> None:
+    if os.environ.get("TOLK_APP_TIMING"):
+        print(f"window visible {_process_age_s():.2f} s after the process started", file=sys.stderr)

@@ -1,0 +1,210 @@
+"""English speech recognition with CMU PocketSphinx and the model bundled in its PyPI wheel (no download).
+
+A decoder loads the acoustic model, dictionary and language model (about 0.3 s and 40 MB each), so the
+engine keeps a thread-safe pool of decoders: a stream borrows one and gives it back on close().
+Each borrowed decoder starts from the model's initial cepstral mean, so a session never depends on what
+an earlier session said; within a session the mean keeps adapting from segment to segment.
+
+Stability: PocketSphinx has no notion of stable words, and its final pass (fwdflat + bestpath rescoring
+at end_utt) can rewrite any word of the last partial ("at mr john dashwood" -> "and mr john s. would").
+Committing a prefix that merely stayed the same for a few partials would break the contract that stable
+text never changes, so partials are all unstable and the final is all stable.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from backend.engines.base import AsrOptions, AsrStream, Hypothesis, Samples
+from backend.engines.registry import EngineContext, EngineInfo
+from backend.errors import FailedPrecondition, InvalidArgument, NotFound
+
+NAME = "pocketsphinx"
+MODEL = "en-us"
+LANGUAGE = "en"
+MAX_IDLE_DECODERS = 8
+"""Decoders kept for reuse; more concurrent streams create more, and the extra ones are dropped on close."""
+PCM16_SCALE = 32768.0
+DESCRIPTION = "CMU PocketSphinx 5 en-us (bundled continuous HMM + 3-gram LM), CPU"
+
+
+def probe() -> str | None:
+    """None when the pocketsphinx package and its bundled English model are present."""
+    try:
+        _model_paths()
+    except FailedPrecondition as exc:
+        return str(exc)
+    return None
+
+
+def describe(context: EngineContext) -> list[EngineInfo]:
+    return [EngineInfo(NAME, "asr", languages=(LANGUAGE,), description=DESCRIPTION)]
+
+
+def load(model: str | None, context: EngineContext) -> PocketsphinxEngine:
+    if model not in (None, MODEL):
+        raise NotFound(f"pocketsphinx has no model {model!r} (bundled: {MODEL})")
+    return PocketsphinxEngine()
+
+
+def _model_paths() -> dict[str, Path]:
+    try:
+        import pocketsphinx
+    except ImportError as exc:
+        raise FailedPrecondition(f"pocketsphinx is not installed ({exc}); pip install pocketsphinx") from exc
+    root = Path(pocketsphinx.get_model_path()) / MODEL
+    paths = {"hmm": root / MODEL, "lm": root / f"{MODEL}.lm.bin", "dict": root / "cmudict-en-us.dict"}
+    missing = [str(path) for path in paths.values() if not path.exists()]
+    if missing:
+        raise FailedPrecondition(f"pocketsphinx model files missing: {', '.join(missing)}")
+    return paths
+
+
+def new_decoder() -> Any:
+    """A decoder with the bundled English model and quiet logging (its INFO log would print transcripts)."""
+    import pocketsphinx
+
+    paths = _model_paths()
+    config = pocketsphinx.Config(loglevel="FATAL", **{key: str(path) for key, path in paths.items()})
+    return pocketsphinx.Decoder(config)
+
+
+def base_language(code: str) -> str:
+    """ "en-US" / "en_us" / "EN" -> "en"."""
+    return code.strip().lower().replace("_", "-").split("-")[0]
+
+
+def to_pcm16(samples: Samples) -> bytes:
+    """16 kHz mono float32 in [-1, 1] -> little-endian int16 bytes (exact inverse of int16 / 32768)."""
+    array = np.asarray(samples, dtype=np.float32)
+    if array.ndim != 1:
+        raise InvalidArgument(f"audio must be mono (1-D samples), got shape {array.shape}")
+    array = np.nan_to_num(array, nan=0.0, posinf=1.0, neginf=-1.0)
+    scaled = np.clip(np.rint(array * PCM16_SCALE), -32768, 32767)
+    return bytes(scaled.astype("<i2").tobytes())
+
+
+class DecoderPool:
+    """Thread-safe free list of decoders; each one handed out is reset to the model's initial CMN."""
+
+    def __init__(self, max_idle: int = MAX_IDLE_DECODERS) -> None:
+        self._max_idle = max_idle
+        self._lock = threading.Lock()
+        first = new_decoder()
+        self._initial_cmn: str = first.get_cmn()
+        self._idle: list[Any] = [first]
+        self._closed = False
+        self.created = 1
+
+    def acquire(self) -> Any:
+        with self._lock:
+            decoder = self._idle.pop() if self._idle else None
+            if decoder is None:
+                self.created += 1
+        if decoder is None:
+            decoder = new_decoder()
+        decoder.set_cmn(self._initial_cmn)
+        return decoder
+
+    def release(self, decoder: Any) -> None:
+        with self._lock:
+            if not self._closed and len(self._idle) < self._max_idle:
+                self._idle.append(decoder)
+
+    @property
+    def idle(self) -> int:
+        with self._lock:
+            return len(self._idle)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._idle.clear()
+
+
+class PocketsphinxStream:
+    """One session's recognizer: an utterance starts with the first audio and ends at finalize()."""
+
+    def __init__(self, pool: DecoderPool) -> None:
+        self._pool = pool
+        self._decoder: Any = pool.acquire()
+        self._in_utterance = False
+
+    def accept(self, samples: Samples) -> None:
+        decoder = self._open_decoder()
+        pcm = to_pcm16(samples)
+        if not pcm:
+            return
+        if not self._in_utterance:
+            decoder.start_utt()
+            self._in_utterance = True
+        decoder.process_raw(pcm, False, False)
+
+    def partial(self) -> Hypothesis:
+        text = self._hypothesis_text() if self._in_utterance else ""
+        return Hypothesis(stable="", unstable=text, language=LANGUAGE)
+
+    def finalize(self) -> Hypothesis:
+        decoder = self._open_decoder()
+        if not self._in_utterance:
+            return Hypothesis(stable="", unstable="", language=LANGUAGE)
+        self._in_utterance = False
+        decoder.end_utt()
+        return Hypothesis(stable=self._hypothesis_text(), unstable="", language=LANGUAGE)
+
+    def close(self) -> None:
+        decoder, self._decoder = self._decoder, None
+        if decoder is None:
+            return
+        if self._in_utterance:
+            self._in_utterance = False
+            try:
+                decoder.end_utt()
+            except RuntimeError:
+                return  # a decoder in a bad state is dropped, not reused
+        self._pool.release(decoder)
+
+    def _open_decoder(self) -> Any:
+        if self._decoder is None:
+            raise FailedPrecondition("the recognition stream is closed")
+        return self._decoder
+
+    def _hypothesis_text(self) -> str:
+        hyp = self._open_decoder().hyp()
+        return str(hyp.hypstr).strip() if hyp is not None else ""
+
+
+class PocketsphinxEngine:
+    """English recognizer; open_stream() is cheap once a pooled decoder is free."""
+
+    def __init__(self, max_idle: int = MAX_IDLE_DECODERS) -> None:
+        self._pool = DecoderPool(max_idle)
+
+    @property
+    def name(self) -> str:
+        return NAME
+
+    @property
+    def description(self) -> str:
+        return DESCRIPTION
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return (LANGUAGE,)
+
+    @property
+    def pool(self) -> DecoderPool:
+        return self._pool
+
+    def open_stream(self, options: AsrOptions) -> AsrStream:
+        """English only; task "translate" is accepted because English speech is already English."""
+        if options.language is not None and base_language(options.language) != LANGUAGE:
+            raise NotFound(f"pocketsphinx recognizes English only, not {options.language!r}")
+        return PocketsphinxStream(self._pool)
+
+    def close(self) -> None:
+        self._pool.close()

@@ -1,0 +1,141 @@
+"""Whisper inference backends: transformers/PyTorch (fp32, fp16, bf16, int8) and CTranslate2 (int8...).
+
+Both take batches of log-mel features of equal shape and return one text per item; the engine above
+batches, pads and streams. Nothing is imported until a runtime is constructed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from backend.engines.neural_common import Placement, quiet_transformers, torch_model
+from backend.errors import FailedPrecondition
+
+Features = np.ndarray[Any, np.dtype[np.float32]]
+
+
+def _language_tokens(model_dir: Path) -> dict[str, int]:
+    """Whisper language tokens ("<|en|>" -> id) from the checkpoint's generation config (or ct2 config)."""
+    generation = model_dir / "generation_config.json"
+    if generation.is_file():
+        lang_to_id = json.loads(generation.read_text()).get("lang_to_id") or {}
+        if lang_to_id:
+            return {str(tok): int(i) for tok, i in lang_to_id.items()}
+    raise FailedPrecondition(
+        f"{model_dir} lacks generation_config.json with lang_to_id (not a Whisper checkpoint?)"
+    )
+
+
+def checkpoint_languages(model_dir: Path) -> tuple[str, ...]:
+    return tuple(sorted(tok.strip("<|>") for tok in _language_tokens(model_dir)))
+
+
+class WhisperRuntime(Protocol):
+    languages: tuple[str, ...]
+    pads_to_window: bool
+
+    def detect(self, features: list[Features]) -> list[str]: ...
+
+    def decode(self, features: list[Features], language: str, task: str, max_tokens: int) -> list[str]: ...
+
+    def close(self) -> None: ...
+
+
+class TorchWhisper:
+    """transformers WhisperForConditionalGeneration; inputs always padded to the 30 s window."""
+
+    pads_to_window = True
+
+    def __init__(self, model_dir: Path, placement: Placement, beam_size: int) -> None:
+        from transformers import WhisperForConditionalGeneration, WhisperTokenizer
+
+        quiet_transformers()
+        self.placement = placement
+        self.beam_size = beam_size
+        self.tokenizer = WhisperTokenizer.from_pretrained(model_dir)
+        self.model = torch_model(WhisperForConditionalGeneration.from_pretrained(model_dir), placement)
+        self._lang_tokens = _language_tokens(model_dir)
+        self._token_langs = {i: tok.strip("<|>") for tok, i in self._lang_tokens.items()}
+        self.languages = tuple(sorted(self._token_langs.values()))
+
+    def _tensor(self, features: list[Features]) -> Any:
+        import torch
+
+        dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(self.placement.precision, torch.float32)
+        return torch.from_numpy(np.stack(features)).to(self.placement.device, dtype)
+
+    def detect(self, features: list[Features]) -> list[str]:
+        import torch
+
+        with torch.inference_mode():
+            ids = self.model.detect_language(input_features=self._tensor(features))
+        return [self._token_langs.get(int(i), "und") for i in ids.reshape(-1).tolist()]
+
+    def decode(self, features: list[Features], language: str, task: str, max_tokens: int) -> list[str]:
+        import copy
+
+        import torch
+
+        config = copy.deepcopy(self.model.generation_config)
+        config.max_length = None
+        config.max_new_tokens = max_tokens
+        config.num_beams = self.beam_size
+        with torch.inference_mode():
+            out = self.model.generate(
+                self._tensor(features), generation_config=config, language=language, task=task
+            )
+        texts = self.tokenizer.batch_decode(out, skip_special_tokens=True)
+        return [str(text).strip() for text in texts]
+
+    def close(self) -> None:
+        self.model = None
+
+
+class Ct2Whisper:
+    """ctranslate2.models.Whisper converted from the same checkpoint; accepts windows shorter than 30 s."""
+
+    pads_to_window = False
+
+    def __init__(self, model_dir: Path, placement: Placement, beam_size: int) -> None:
+        import ctranslate2
+        from tokenizers import Tokenizer
+
+        device, index = placement.ct2_device
+        self.beam_size = beam_size
+        self.model = ctranslate2.models.Whisper(
+            str(model_dir), device=device, device_index=index, compute_type=placement.ct2_compute_type
+        )
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._lang_tokens = _language_tokens(model_dir)
+        self.languages = tuple(sorted(tok.strip("<|>") for tok in self._lang_tokens))
+
+    def _storage(self, features: list[Features]) -> Any:
+        import ctranslate2
+
+        return ctranslate2.StorageView.from_array(np.ascontiguousarray(np.stack(features)))
+
+    def detect(self, features: list[Features]) -> list[str]:
+        if not self.model.is_multilingual:
+            return ["en"] * len(features)
+        results = self.model.detect_language(self._storage(features))
+        return [str(ranked[0][0]).strip("<|>") for ranked in results]
+
+    def decode(self, features: list[Features], language: str, task: str, max_tokens: int) -> list[str]:
+        prompt = ["<|startoftranscript|>", f"<|{language}|>", f"<|{task}|>", "<|notimestamps|>"]
+        results = self.model.generate(
+            self._storage(features), [prompt] * len(features), beam_size=self.beam_size, max_length=max_tokens
+        )
+        return [self.tokenizer.decode(r.sequences_ids[0], skip_special_tokens=True).strip() for r in results]
+
+    def close(self) -> None:
+        self.model = None
+
+
+def open_runtime(model_dir: Path, placement: Placement, beam_size: int) -> WhisperRuntime:
+    if placement.runtime == "ctranslate2":
+        return Ct2Whisper(model_dir, placement, beam_size)
+    return TorchWhisper(model_dir, placement, beam_size)

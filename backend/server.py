@@ -1,0 +1,172 @@
+"""The gRPC server: Interpreter service, grpc.health.v1, opt-in reflection, graceful stop.
+
+`start_server` returns a `TolkServer` handle (what `serve` and tests need to stop it cleanly);
+`create_server` is the contract's thin form returning `(server, port)`. Extra `interceptors` and channel
+`options` are the seam for auth, quotas and metrics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import weakref
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+from tolk.v1 import interpreter_pb2, interpreter_pb2_grpc
+
+from backend.config import ServerConfig
+from backend.engines.registry import Registry
+from backend.servicer import InterpreterServicer
+from backend.session_setup import SessionTracker
+
+log = logging.getLogger(__name__)
+SERVICE_NAME = interpreter_pb2.DESCRIPTOR.services_by_name["Interpreter"].full_name
+_SERVING = health_pb2.HealthCheckResponse.SERVING
+_NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+@dataclass
+class TolkServer:
+    """A started server and what it owns.
+
+    Attributes:
+        server / port: the grpc.aio server and the port it bound.
+        health: set to SERVING by `ready` once the default engines are loaded.
+        sessions: live Interpret streams (a counter that drops to 0 when all are freed).
+        ready: finishes when the default engines are warm (raises if they cannot load).
+    """
+
+    server: grpc.aio.Server
+    port: int
+    health: HealthServicer
+    sessions: SessionTracker
+    registry: Registry
+    executor: ThreadPoolExecutor
+    ready: asyncio.Task[None]
+    owns_registry: bool = False
+    _stopped: bool = field(default=False, init=False)
+
+    async def set_serving(self, serving: bool) -> None:
+        await _set_health(self.health, serving)
+
+    async def stop(self, grace_s: float | None) -> None:
+        """Reports NOT_SERVING, lets streams finish for `grace_s`, then frees threads and engines."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self.ready.cancel()
+        await asyncio.gather(self.ready, return_exceptions=True)
+        await self.set_serving(False)
+        await self.server.stop(grace_s)
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        if self.owns_registry:
+            await asyncio.to_thread(self.registry.close)
+
+
+def _channel_options(config: ServerConfig) -> list[tuple[str, Any]]:
+    return [
+        ("grpc.max_receive_message_length", config.max_message_bytes),
+        ("grpc.max_send_message_length", config.max_message_bytes),
+        ("grpc.so_reuseport", 0),
+    ]
+
+
+async def _set_health(health: HealthServicer, serving: bool) -> None:
+    status = _SERVING if serving else _NOT_SERVING
+    for name in ("", SERVICE_NAME):
+        await health.set(name, status)
+
+
+async def _warm_up(
+    health: HealthServicer, registry: Registry, executor: Executor, config: ServerConfig
+) -> None:
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.run_in_executor(executor, registry.asr, config.asr)
+        await loop.run_in_executor(executor, registry.mt, config.mt)
+    except Exception:
+        log.exception(
+            "could not load the default engines (%s, %s); health stays NOT_SERVING", config.asr, config.mt
+        )
+        raise
+    await _set_health(health, True)
+    log.info("engines %s and %s loaded; serving", config.asr, config.mt)
+
+
+async def start_server(
+    config: ServerConfig,
+    registry: Registry | None = None,
+    *,
+    sessions: SessionTracker | None = None,
+    interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+    options: Sequence[tuple[str, Any]] = (),
+) -> TolkServer:
+    """Binds and starts the server; engines load in the background (health turns SERVING after)."""
+    owns = registry is None
+    registry = registry or Registry(config.engine_context, default_asr=config.asr, default_mt=config.mt)
+    sessions = sessions or SessionTracker(config.max_sessions)
+    executor = ThreadPoolExecutor(config.worker_threads, thread_name_prefix="tolk-model")
+    server = grpc.aio.server(interceptors=list(interceptors), options=[*_channel_options(config), *options])
+    interpreter_pb2_grpc.add_InterpreterServicer_to_server(
+        InterpreterServicer(config, registry, sessions, executor), server
+    )
+    health = HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    if config.reflection:
+        from grpc_reflection.v1alpha import reflection
+
+        names = (
+            SERVICE_NAME,
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        )
+        reflection.enable_server_reflection(names, server)
+    port = server.add_insecure_port(config.address)
+    if port == 0:
+        raise OSError(f"cannot bind {config.address}")
+    await server.start()
+    await _set_health(health, False)
+    ready = asyncio.create_task(_warm_up(health, registry, executor, config), name="tolk-warm-up")
+    ready.add_done_callback(_log_warm_up_failure)
+    handle = TolkServer(server, port, health, sessions, registry, executor, ready, owns)
+    weakref.finalize(server, executor.shutdown, wait=False)
+    return handle
+
+
+def _log_warm_up_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        task.exception()  # retrieved: the failure was logged in _warm_up
+
+
+async def create_server(
+    config: ServerConfig, registry: Registry | None = None
+) -> tuple[grpc.aio.Server, int]:
+    """The contract's factory: a started server and its bound port (use start_server for the handle)."""
+    handle = await start_server(config, registry)
+    return handle.server, handle.port
+
+
+async def serve(config: ServerConfig, on_started: Callable[[TolkServer], None] | None = None) -> None:
+    """Runs until SIGINT/SIGTERM, then stops gracefully (NOT_SERVING, then `config.grace_s` to finish)."""
+    handle = await start_server(config)
+    if on_started is not None:
+        on_started(handle)
+    log.info("tolk server listening on %s:%d", config.host, handle.port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+        log.info("stopping (grace %.1f s)", config.grace_s)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await handle.stop(config.grace_s)

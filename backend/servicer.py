@@ -1,0 +1,241 @@
+"""The Interpreter gRPC service: decode and validate requests, run sessions, map domain errors to codes.
+
+This is the only backend module (with backend/capabilities.py) that touches protobuf messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import AsyncIterator
+from concurrent.futures import Executor
+
+import grpc
+from tolk.v1 import interpreter_pb2 as pb
+from tolk.v1 import interpreter_pb2_grpc as pb_grpc
+
+from backend.capabilities import build_capabilities
+from backend.config import SUPPORTED_SAMPLE_RATES_HZ, ServerConfig
+from backend.engines.registry import Registry
+from backend.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    ResourceExhausted,
+    TolkError,
+    Unavailable,
+)
+from backend.events import Final, Partial, SessionEvent, Started
+from backend.session import Session, open_session
+from backend.session_setup import SessionLimits, SessionOptions, SessionTracker, validate_options
+
+log = logging.getLogger(__name__)
+
+STATUS_CODES: dict[type[TolkError], grpc.StatusCode] = {
+    InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
+    FailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
+    NotFound: grpc.StatusCode.NOT_FOUND,
+    ResourceExhausted: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    Unavailable: grpc.StatusCode.UNAVAILABLE,
+}
+_ENCODINGS = {pb.AudioEncoding.LINEAR16: "linear16", pb.AudioEncoding.FLOAT32: "float32"}
+MAX_TRANSLATE_TEXTS = 1000
+
+
+def status_of(exc: BaseException) -> tuple[grpc.StatusCode, str]:
+    """The status code and message a client sees for `exc` (internal errors never leak details)."""
+    for kind, code in STATUS_CODES.items():
+        if isinstance(exc, kind):
+            return code, str(exc)
+    return grpc.StatusCode.INTERNAL, "internal server error (see server log)"
+
+
+def _language(code: str, what: str) -> str:
+    code = code.strip().lower()
+    if not code or not code.replace("-", "").isalpha() or len(code) > 12:
+        raise InvalidArgument(f"{what} {code!r} is not a language code like 'en'")
+    return code
+
+
+def options_from_proto(config: pb.SessionConfig) -> SessionOptions:
+    """Validates a SessionConfig and turns it into SessionOptions (raises InvalidArgument)."""
+    if not config.HasField("audio_format"):
+        raise InvalidArgument("config.audio_format is required")
+    fmt = config.audio_format
+    if fmt.encoding not in _ENCODINGS:
+        raise InvalidArgument("audio_format.encoding must be LINEAR16 or FLOAT32")
+    if fmt.channels not in (0, 1):
+        raise InvalidArgument(f"only mono audio is accepted (channels=1), got channels={fmt.channels}")
+    if not math.isfinite(config.audio_offset_s):
+        raise InvalidArgument("audio_offset_s must be a finite number")
+    source = config.source_language.strip().lower()
+    targets = [_language(t, "target language") for t in config.target_languages]
+    return SessionOptions(
+        source_language=None if source in ("", "auto") else _language(source, "source language"),
+        target_languages=tuple(dict.fromkeys(targets)),
+        encoding="linear16" if fmt.encoding == pb.AudioEncoding.LINEAR16 else "float32",
+        sample_rate_hz=fmt.sample_rate_hz,
+        segmentation="client_vad" if config.segmentation == pb.Segmentation.CLIENT_VAD else "server_vad",
+        translate_to_english=config.task == pb.Task.TRANSLATE_TO_ENGLISH,
+        disable_partials=config.disable_partials,
+        first_segment_id=config.first_segment_id,
+        audio_offset_s=config.audio_offset_s,
+        asr=config.engines.asr.strip(),
+        mt=config.engines.mt.strip(),
+    )
+
+
+def event_to_proto(event: SessionEvent) -> pb.InterpretResponse:
+    if isinstance(event, Started):
+        return pb.InterpretResponse(
+            started=pb.SessionStarted(
+                session_id=event.session_id, asr_engine=event.asr_engine, mt_engine=event.mt_engine
+            )
+        )
+    if isinstance(event, Partial):
+        return pb.InterpretResponse(
+            partial=pb.Partial(
+                segment_id=event.segment_id,
+                stable_text=event.stable_text,
+                unstable_text=event.unstable_text,
+                language=event.language,
+                audio_start_s=event.audio_start_s,
+                audio_end_s=event.audio_end_s,
+            )
+        )
+    if isinstance(event, Final):
+        return pb.InterpretResponse(
+            final=pb.Final(
+                segment_id=event.segment_id,
+                text=event.text,
+                language=event.language,
+                audio_start_s=event.audio_start_s,
+                audio_end_s=event.audio_end_s,
+            )
+        )
+    return pb.InterpretResponse(
+        translation=pb.Translation(
+            segment_id=event.segment_id,
+            source_language=event.source_language,
+            target_language=event.target_language,
+            text=event.text,
+            is_final=event.is_final,
+        )
+    )
+
+
+class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
+    """Interpret, TranslateText and GetCapabilities on top of sessions and the engine registry."""
+
+    def __init__(
+        self, config: ServerConfig, registry: Registry, sessions: SessionTracker, executor: Executor
+    ) -> None:
+        self._config = config
+        self._registry = registry
+        self._sessions = sessions
+        self._executor = executor
+        self._limits = SessionLimits(
+            max_chunk_bytes=config.max_chunk_bytes,
+            partial_interval_ms=config.partial_interval_ms,
+            input_queue_size=config.input_queue_size,
+            event_queue_size=config.event_queue_size,
+            vad=config.vad,
+        )
+
+    async def Interpret(
+        self, request_iterator: AsyncIterator[pb.InterpretRequest], context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.InterpretResponse]:
+        requests = aiter(request_iterator)
+        try:
+            options = await self._read_config(requests)
+            validate_options(options, SUPPORTED_SAMPLE_RATES_HZ)
+            session_id = self._sessions.acquire()
+        except TolkError as exc:
+            await context.abort(*status_of(exc))
+        try:
+            async for response in self._run_session(session_id, options, requests):
+                yield response
+        except TolkError as exc:
+            await context.abort(*status_of(exc))
+        except (asyncio.CancelledError, grpc.aio.AbortError):
+            raise
+        except Exception as exc:
+            log.exception("session %s failed", session_id)
+            await context.abort(*status_of(exc))
+        finally:
+            self._sessions.release(session_id)
+
+    async def _read_config(self, requests: AsyncIterator[pb.InterpretRequest]) -> SessionOptions:
+        first = await anext(requests, None)
+        if first is None or first.WhichOneof("request") != "config":
+            raise FailedPrecondition("the first request of an Interpret stream must be the config")
+        return options_from_proto(first.config)
+
+    async def _run_session(
+        self, session_id: str, options: SessionOptions, requests: AsyncIterator[pb.InterpretRequest]
+    ) -> AsyncIterator[pb.InterpretResponse]:
+        session = await open_session(session_id, options, self._limits, self._registry, self._executor)
+        reader = asyncio.create_task(self._read(requests, session), name=f"reader-{session_id}")
+        try:
+            while (event := await session.next_event()) is not None:
+                yield event_to_proto(event)
+        finally:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+            await session.aclose()
+
+    async def _read(self, requests: AsyncIterator[pb.InterpretRequest], session: Session) -> None:
+        try:
+            async for request in requests:
+                await self._dispatch(request, session)
+            await session.finish()
+        except TolkError as exc:
+            await session.outbox.fail(exc)
+
+    async def _dispatch(self, request: pb.InterpretRequest, session: Session) -> None:
+        kind = request.WhichOneof("request")
+        if kind == "audio":
+            await session.push_audio(request.audio.data)
+        elif kind == "boundary":
+            boundary = request.boundary
+            if boundary.kind == pb.SpeechBoundary.Kind.KIND_UNSPECIFIED:
+                raise InvalidArgument("boundary.kind must be SPEECH_START or SPEECH_END")
+            if not math.isfinite(boundary.audio_time_s) or boundary.audio_time_s < 0:
+                raise InvalidArgument("boundary.audio_time_s must be a finite number >= 0")
+            start = boundary.kind == pb.SpeechBoundary.Kind.SPEECH_START
+            await session.push_boundary(start, boundary.audio_time_s)
+        elif kind == "config":
+            raise FailedPrecondition("a second config in one Interpret stream")
+        else:
+            raise InvalidArgument("empty InterpretRequest (set config, audio or boundary)")
+
+    async def TranslateText(
+        self, request: pb.TranslateTextRequest, context: grpc.aio.ServicerContext
+    ) -> pb.TranslateTextResponse:
+        try:
+            return await self._translate_text(request)
+        except TolkError as exc:
+            await context.abort(*status_of(exc))
+
+    async def _translate_text(self, request: pb.TranslateTextRequest) -> pb.TranslateTextResponse:
+        source = _language(request.source_language, "source_language")
+        target = _language(request.target_language, "target_language")
+        texts = list(request.texts)
+        if len(texts) > MAX_TRANSLATE_TEXTS:
+            raise InvalidArgument(f"at most {MAX_TRANSLATE_TEXTS} texts per request, got {len(texts)}")
+        loop = asyncio.get_running_loop()
+        mt = await loop.run_in_executor(self._executor, self._registry.mt, request.engine.strip() or None)
+        if source != target and not any(p.source == source and p.target == target for p in mt.pairs()):
+            raise NotFound(f"MT engine {mt.name} has no pair {source}-{target}")
+        if source == target or not texts:
+            return pb.TranslateTextResponse(translations=texts, engine=mt.name)
+        out = await loop.run_in_executor(self._executor, mt.translate, texts, source, target)
+        return pb.TranslateTextResponse(translations=out, engine=mt.name)
+
+    async def GetCapabilities(
+        self, request: pb.GetCapabilitiesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Capabilities:
+        loop = asyncio.get_running_loop()
+        infos = await loop.run_in_executor(self._executor, self._registry.installed)
+        return build_capabilities(infos, self._config)

@@ -1,0 +1,132 @@
+"""What a session is configured with, how many may run, and finding its engines (no gRPC, no asyncio)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from backend.engines.base import SAMPLE_RATE_HZ, AsrEngine, AsrOptions, AsrStream, MtEngine
+from backend.errors import InvalidArgument, NotFound, ResourceExhausted
+from backend.vad import VadOptions
+
+Encoding = Literal["linear16", "float32"]
+Segmentation = Literal["server_vad", "client_vad"]
+
+
+class EngineSource(Protocol):
+    """What a session needs from backend.engines.registry.Registry."""
+
+    def asr(self, spec: str | None = None) -> AsrEngine: ...
+
+    def mt(self, spec: str | None = None) -> MtEngine: ...
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """A validated session config (the servicer builds it from the wire message).
+
+    Attributes:
+        source_language: ISO 639-1 code, or None to let the engine detect it.
+        target_languages: languages every final is translated into (may be empty).
+        encoding / sample_rate_hz: the client's audio format (mono).
+        segmentation: "server_vad" (the server segments) or "client_vad" (boundaries from the client).
+        translate_to_english: recognize straight into English (engines that can).
+        disable_partials: send finals and translations only.
+        first_segment_id / audio_offset_s: where this stream continues a longer conversation.
+        asr / mt: engine specs; empty means the server default.
+    """
+
+    source_language: str | None
+    target_languages: tuple[str, ...]
+    encoding: Encoding = "linear16"
+    sample_rate_hz: int = SAMPLE_RATE_HZ
+    segmentation: Segmentation = "server_vad"
+    translate_to_english: bool = False
+    disable_partials: bool = False
+    first_segment_id: int = 0
+    audio_offset_s: float = 0.0
+    asr: str = ""
+    mt: str = ""
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """Server-wide knobs every session follows (from ServerConfig)."""
+
+    max_chunk_bytes: int
+    partial_interval_ms: int
+    input_queue_size: int
+    event_queue_size: int
+    vad: VadOptions
+
+
+class SessionTracker:
+    """Counts live sessions and refuses new ones past `max_sessions` (the seam for quotas and metrics)."""
+
+    def __init__(self, max_sessions: int) -> None:
+        self.max_sessions = max_sessions
+        self._live: set[str] = set()
+
+    @property
+    def active(self) -> int:
+        return len(self._live)
+
+    def acquire(self) -> str:
+        if len(self._live) >= self.max_sessions:
+            raise ResourceExhausted(f"server at capacity ({self.max_sessions} sessions); retry later")
+        session_id = uuid.uuid4().hex[:16]
+        self._live.add(session_id)
+        return session_id
+
+    def release(self, session_id: str) -> None:
+        self._live.discard(session_id)
+
+
+def validate_options(options: SessionOptions, supported_rates_hz: tuple[int, ...]) -> None:
+    """Raises InvalidArgument for an audio format or segment id the server cannot take."""
+    if options.sample_rate_hz not in supported_rates_hz:
+        rates = ", ".join(str(r) for r in supported_rates_hz)
+        raise InvalidArgument(f"unsupported sample rate {options.sample_rate_hz} Hz (supported: {rates})")
+    if options.first_segment_id < 0:
+        raise InvalidArgument("first_segment_id must be >= 0")
+    if options.audio_offset_s < 0:
+        raise InvalidArgument("audio_offset_s must be >= 0")
+
+
+def _check_languages(options: SessionOptions, asr: AsrEngine, mt: MtEngine | None) -> None:
+    source = options.source_language
+    if source is not None and source not in asr.languages:
+        known = ", ".join(asr.languages)
+        raise NotFound(f"ASR engine {asr.name} does not recognize language {source!r} (known: {known})")
+    if mt is None:
+        return
+    pairs = mt.pairs()
+    spoken = "en" if options.translate_to_english else source
+    for target in options.target_languages:
+        if (
+            spoken is not None
+            and target != spoken
+            and not any(p.source == spoken and p.target == target for p in pairs)
+        ):
+            known = ", ".join(str(p) for p in pairs)
+            raise NotFound(f"MT engine {mt.name} has no pair {spoken}-{target} (known: {known})")
+        if spoken is None and not any(p.target == target for p in pairs):
+            raise NotFound(f"MT engine {mt.name} cannot translate into {target!r}")
+
+
+@dataclass(frozen=True)
+class SessionEngines:
+    asr: AsrEngine
+    stream: AsrStream
+    mt: MtEngine | None
+
+
+def resolve_engines(options: SessionOptions, registry: EngineSource) -> SessionEngines:
+    """Blocking (may load a model): finds the engines, checks languages and pairs, opens the ASR stream."""
+    asr = registry.asr(options.asr or None)
+    mt = registry.mt(options.mt or None) if options.target_languages else None
+    _check_languages(options, asr, mt)
+    task: Literal["transcribe", "translate"] = "translate" if options.translate_to_english else "transcribe"
+    stream = asr.open_stream(AsrOptions(language=options.source_language, task=task))
+    return SessionEngines(asr, stream, mt)

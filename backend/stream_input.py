@@ -1,0 +1,200 @@
+"""The request side of a guarded Interpret stream: metering, and ending the input early on a limit.
+
+`GuardedInput` is what the servicer iterates instead of grpc's request iterator. It ends (like a client
+half-close, so the servicer flushes the open segment) when the stream reaches max_stream_s, sends nothing
+for idle_timeout_s, runs over its audio quota or the server drains, and records why in `cut`.
+`StreamMeter` meters audio per client and turns the events sent back into delay metrics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from tolk.v1 import interpreter_pb2 as pb
+
+from backend.errors import ResourceExhausted
+from backend.limits import Limits
+from backend.metrics import Metrics, StreamTimeline
+from backend.quotas import Admission
+
+BYTES_PER_SAMPLE = {pb.LINEAR16: 2, pb.FLOAT32: 4}
+DRAINING_MESSAGE = "server draining; open a new stream (another replica will take it)"
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Why a stream's input ended early, and the status that ends the call after the flush."""
+
+    code: grpc.StatusCode
+    message: str
+
+
+@dataclass
+class StreamMeter:
+    """Per-stream accounting: audio seconds (charged to the client's quota) and event delays."""
+
+    client: str
+    admission: Admission
+    metrics: Metrics
+    clock: Callable[[], float]
+    session_id: str | None = None
+    audio_s: float = 0.0
+    finals: int = 0
+    _bytes_per_s: float = 0.0
+    _offset_s: float = 0.0
+    _client_vad: bool = False
+    _timeline: StreamTimeline = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._timeline = StreamTimeline(self.clock)
+
+    def request(self, request: pb.InterpretRequest) -> None:
+        """Accounts one request; raises ResourceExhausted when the client's audio quota runs out."""
+        kind = request.WhichOneof("request")
+        if kind == "config":
+            fmt = request.config.audio_format
+            rate = max(0, fmt.sample_rate_hz) * BYTES_PER_SAMPLE.get(fmt.encoding, 0) * max(1, fmt.channels)
+            self._bytes_per_s = float(rate)
+            self._offset_s = request.config.audio_offset_s
+            self._client_vad = request.config.segmentation == pb.CLIENT_VAD
+        elif kind == "audio" and self._bytes_per_s > 0:
+            seconds = len(request.audio.data) / self._bytes_per_s
+            self.audio_s += seconds
+            self.metrics.audio_seconds.inc(seconds)
+            if not self._client_vad:
+                self._timeline.audio(seconds)
+            self.admission.charge(self.client, seconds)
+        elif kind == "boundary" and request.boundary.kind == pb.SpeechBoundary.SPEECH_END:
+            self._timeline.boundary(request.boundary.audio_time_s)
+
+    def observe(self, response: pb.InterpretResponse) -> None:
+        """Turns one event sent to the client into delay metrics."""
+        kind = response.WhichOneof("event")
+        if kind == "started":
+            self.session_id = response.started.session_id
+        elif kind == "partial" and not self._client_vad:
+            delay = self._timeline.delay(self._rel(response.partial.audio_end_s))
+            self._record(self.metrics.partial_delay, delay)
+        elif kind == "final":
+            self.finals += 1
+            end_s = self._rel(response.final.audio_end_s)
+            self._record(self.metrics.final_delay, self._timeline.final(response.final.segment_id, end_s))
+        elif kind == "translation":
+            tr = response.translation
+            delay = self._timeline.translation(tr.segment_id, tr.is_final)
+            self._record(self.metrics.translation_delay, delay)
+
+    def _rel(self, audio_s: float) -> float:
+        return audio_s - self._offset_s
+
+    @staticmethod
+    def _record(histogram: Any, delay: float | None) -> None:
+        if delay is not None:
+            histogram.observe(delay)
+
+
+_END = object()
+
+
+async def _next(requests: AsyncIterator[Any]) -> Any:
+    try:
+        return await anext(requests)
+    except StopAsyncIteration:
+        return _END
+
+
+class GuardedInput:
+    """An async iterator over the client's requests that ends early on a stream limit or drain."""
+
+    def __init__(
+        self,
+        requests: AsyncIterator[Any],
+        meter: StreamMeter,
+        limits: Limits,
+        drain: asyncio.Event,
+        clock: Callable[[], float],
+    ) -> None:
+        self._requests = requests
+        self._meter = meter
+        self._limits = limits
+        self._clock = clock
+        self._started_at = clock()
+        self._drain_waiter: asyncio.Task[Any] = asyncio.ensure_future(drain.wait())
+        self._pending: asyncio.Task[Any] | None = None
+        self._ended = False
+        self.cut: Cut | None = None
+
+    def __aiter__(self) -> GuardedInput:
+        return self
+
+    async def __anext__(self) -> Any:
+        if self._ended:
+            raise StopAsyncIteration
+        if self._pending is None:
+            self._pending = asyncio.ensure_future(_next(self._requests))
+        timeout_s, cut = self._next_limit()
+        done, _ = await asyncio.wait(
+            {self._pending, self._drain_waiter}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED
+        )
+        if self._pending in done:
+            request = self._pending.result()
+            self._pending = None
+            if request is _END:
+                self._ended = True
+                raise StopAsyncIteration
+            return self._accounted(request)
+        if self._drain_waiter in done:
+            cut = Cut(grpc.StatusCode.UNAVAILABLE, DRAINING_MESSAGE)
+        await self._end(cut)
+        raise StopAsyncIteration
+
+    def _next_limit(self) -> tuple[float | None, Cut | None]:
+        """Seconds until the nearer of the idle and stream-length limits, and the cut it causes."""
+        limits = self._limits
+        candidates: list[tuple[float, Cut]] = []
+        if limits.idle_timeout_s:
+            message = f"no message for {limits.idle_timeout_s:g} s; stream closed"
+            candidates.append((limits.idle_timeout_s, Cut(grpc.StatusCode.DEADLINE_EXCEEDED, message)))
+        if limits.max_stream_s:
+            left_s = max(0.0, self._started_at + limits.max_stream_s - self._clock())
+            message = f"maximum stream duration {limits.max_stream_s:g} s reached; open a new stream"
+            candidates.append((left_s, Cut(grpc.StatusCode.DEADLINE_EXCEEDED, message)))
+        if not candidates:
+            return None, None
+        return min(candidates, key=lambda item: item[0])
+
+    def _accounted(self, request: Any) -> Any:
+        try:
+            self._meter.request(request)
+        except ResourceExhausted as exc:
+            self.cut = Cut(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+            self._ended = True
+            raise StopAsyncIteration from None
+        return request
+
+    async def _end(self, cut: Cut | None) -> None:
+        self.cut = cut
+        self._ended = True
+        self._cancel_pending()
+
+    def _cancel_pending(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None and not pending.done():
+            pending.add_done_callback(_consume)
+            pending.cancel()
+
+    async def close(self) -> None:
+        """Stops the helper tasks (the call is over)."""
+        self._ended = True
+        self._drain_waiter.cancel()
+        self._cancel_pending()
+
+
+def _consume(task: asyncio.Task[Any]) -> None:
+    """Retrieves a cancelled read's outcome so asyncio does not report it as never retrieved."""
+    if not task.cancelled():
+        task.exception()

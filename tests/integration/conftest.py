@@ -1,0 +1,15 @@
+"""A real Tolk server on port 0 with the real default engines (pocketsphinx, apertium), one per module."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest_asyncio
+
+from app.pipeline_local import local_server
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def server_target() -> AsyncIterator[str]:
+    async with local_server() as target:
+        yield target

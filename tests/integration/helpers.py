@@ -1,0 +1,63 @@
+"""Shared helpers: streaming a signal through the client pipeline, decoding it with pocketsphinx directly."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from app.core.events import Final, SessionEvent, Translation
+from app.pipeline import PipelineOptions, array_source, run_pipeline
+from app.transport.client import InterpreterClient
+from app.transport.events import StreamOptions
+
+LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+
+
+def librivox() -> list[tuple[Path, str]]:
+    """(wav, reference transcript) of every utterance in Debian's pocketsphinx-testdata."""
+    pairs = []
+    for line in (LIBRIVOX / "transcription").read_text().splitlines():
+        match = re.match(r"<s> (.*) </s> \((.*)\)", line.strip())
+        if match:
+            pairs.append((LIBRIVOX / f"{match.group(2)}.wav", match.group(1)))
+    return pairs
+
+
+@dataclass
+class Result:
+    finals: list[Final] = field(default_factory=list)
+    translations: list[Translation] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(f.text for f in self.finals if f.text)
+
+
+async def stream_signal(target: str, samples: np.ndarray, targets: tuple[str, ...] = ("es",)) -> Result:
+    """Streams a 16 kHz signal as fast as possible (client VAD), collecting finals and translations."""
+    result = Result()
+    events: list[SessionEvent] = []
+    async with InterpreterClient(target) as client:
+        options = StreamOptions(source_language="en", target_languages=targets)
+        blocks = array_source(samples.astype(np.float32), realtime=False, block_ms=100)
+        async for event in run_pipeline(client, options, blocks, PipelineOptions(retry=None)):
+            events.append(event)
+    result.finals = [e for e in events if isinstance(e, Final)]
+    result.translations = [e for e in events if isinstance(e, Translation) and e.is_final]
+    return result
+
+
+def pocketsphinx_direct(samples: np.ndarray) -> str:
+    """The whole utterance decoded by pocketsphinx in one go (its default English model)."""
+    from pocketsphinx import Decoder
+
+    decoder = Decoder()
+    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+    hyp = decoder.hyp()
+    return hyp.hypstr if hyp is not None else ""

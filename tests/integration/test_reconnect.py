@@ -1,0 +1,119 @@
+"""The reconnecting session against a real `tolk serve` process that is killed and restarted mid-stream
+on the same port: no caption lost, none duplicated, segment ids continue, connection changes reported."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from app.audio.files import read_audio
+from app.core.events import ConnectionState, Final, SessionEvent, Translation
+from app.pipeline import PipelineOptions, array_source, run_pipeline
+from app.transport.client import InterpreterClient
+from app.transport.events import StreamOptions
+from app.transport.resilient import RetryPolicy
+from models.metrics import corpus_wer
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "samples" / "sense-and-sensibility.wav"
+SPEED = 3.0
+"""The sample is streamed this many times faster than real time, so the kill lands mid-stream."""
+SERVING_TIMEOUT_S = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "GRPC_VERBOSITY": "ERROR"},
+        )
+
+
+async def wait_serving(port: int, proc: subprocess.Popen[bytes]) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SERVING_TIMEOUT_S
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while loop.time() < deadline:
+            assert proc.poll() is None, "tolk serve exited"
+            try:
+                reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=2)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.aio.AioRpcError:
+                pass
+            await asyncio.sleep(0.2)
+    pytest.fail("tolk serve did not become SERVING")
+
+
+async def run_session(port: int, on_event: object = None) -> list[SessionEvent]:
+    audio = read_audio(SAMPLE)
+    policy = RetryPolicy(initial_backoff_s=0.2, max_backoff_s=1.0, max_attempts=100)
+    options = StreamOptions(source_language="en", target_languages=("es",))
+    events: list[SessionEvent] = []
+    async with InterpreterClient(f"127.0.0.1:{port}") as client:
+        blocks = array_source(audio, realtime=True, block_ms=20, speed=SPEED)
+        async for event in run_pipeline(client, options, blocks, PipelineOptions(retry=policy)):
+            events.append(event)
+            if callable(on_event):
+                on_event(event)
+    return events
+
+
+def finals_and_translations(events: list[SessionEvent]) -> tuple[list[Final], list[Translation]]:
+    finals = [e for e in events if isinstance(e, Final)]
+    return finals, [e for e in events if isinstance(e, Translation) and e.is_final]
+
+
+@pytest.mark.slow
+async def test_server_killed_and_restarted_mid_stream(tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "serve.log"
+    procs = [start_server(port, log)]
+    try:
+        await wait_serving(port, procs[0])
+        reference = await run_session(port)
+
+        def kill_on_first_final(event: SessionEvent) -> None:
+            if isinstance(event, Final) and len(procs) == 1:
+                procs[0].send_signal(signal.SIGKILL)
+                procs[0].wait()
+                procs.append(start_server(port, log))
+
+        events = await run_session(port, kill_on_first_final)
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+    assert len(procs) == 2, "the session ended before any final"
+    states = [e.status for e in events if isinstance(e, ConnectionState)]
+    assert states[0] == "connected" and "reconnecting" in states and states[-1] == "connected"
+
+    ref_finals, _ = finals_and_translations(reference)
+    finals, translations = finals_and_translations(events)
+    ids = [f.segment_id for f in finals]
+    assert ids == list(range(len(ref_finals))), "segment ids must continue without gaps or repeats"
+    assert [(t.segment_id, t.target_language) for t in translations] == [(i, "es") for i in ids]
+    for got, want in zip(finals, ref_finals, strict=True):
+        assert got.audio_start_s == pytest.approx(want.audio_start_s, abs=0.01)
+        assert got.audio_end_s == pytest.approx(want.audio_end_s, abs=0.01)
+    # the restarted server decodes re-sent segments without the first ones' adaptation: close, not equal
+    assert corpus_wer(zip([f.text for f in ref_finals], [f.text for f in finals], strict=True)) < 0.15

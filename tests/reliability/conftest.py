@@ -1,0 +1,183 @@
+"""Shared helpers for reliability tests: real servers on loopback port 0 with the zero-download engines."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from tolk.v1 import interpreter_pb2 as pb
+from tolk.v1 import interpreter_pb2_grpc as pb_grpc
+
+from backend.config import ServerConfig
+from backend.engines.base import AsrEngine, AsrOptions, AsrStream, MtEngine
+from backend.engines.registry import Registry
+from backend.server import TolkServer, start_server
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))  # bench/ is not an installed package
+
+from bench.load import load_chunks  # noqa: E402
+
+WAIT_S = 60.0
+
+
+class _SpyStream:
+    def __init__(self, stream: AsrStream, calls: Counter[str]) -> None:
+        self._stream, self._calls = stream, calls
+
+    def __getattr__(self, name: str) -> Any:
+        self._calls[f"asr.{name}"] += 1
+        return getattr(self._stream, name)
+
+
+class _SpyAsr:
+    def __init__(self, engine: AsrEngine, calls: Counter[str]) -> None:
+        self._engine, self._calls = engine, calls
+
+    def open_stream(self, options: AsrOptions) -> AsrStream:
+        self._calls["asr.open_stream"] += 1
+        return _SpyStream(self._engine.open_stream(options), self._calls)  # type: ignore[return-value]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+
+class _SpyMt:
+    def __init__(self, engine: MtEngine, calls: Counter[str]) -> None:
+        self._engine, self._calls = engine, calls
+
+    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+        self._calls["mt.translate"] += 1
+        return self._engine.translate(texts, source, target)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+
+@dataclass
+class SpyRegistry(Registry):
+    """The real registry; counts the model calls sessions make (open_stream, accept, translate...)."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+
+    def asr(self, spec: str | None = None) -> AsrEngine:
+        return _SpyAsr(super().asr(spec), self.calls)  # type: ignore[return-value]
+
+    def mt(self, spec: str | None = None) -> MtEngine:
+        return _SpyMt(super().mt(spec), self.calls)  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="session")
+def registry() -> Iterator[SpyRegistry]:
+    reg = SpyRegistry()
+    yield reg
+    reg.close()
+
+
+@pytest.fixture(scope="session")
+def chunks() -> list[bytes]:
+    """8 s of the LibriVox sample in 100 ms LINEAR16 chunks (two or three segments)."""
+    return load_chunks(audio_s=8.0)
+
+
+BASE = ServerConfig(host="127.0.0.1", port=0, grace_s=5.0)
+ServerFactory = Callable[..., Awaitable[TolkServer]]
+
+
+@pytest.fixture
+async def make_server(registry: SpyRegistry) -> AsyncIterator[ServerFactory]:
+    """Starts real servers (port 0) with ServerConfig overrides; waits until engines are warm."""
+    started: list[TolkServer] = []
+
+    async def make(**overrides: Any) -> TolkServer:
+        # TEMP until backend-done: protection built here, not from ServerConfig
+        from backend.hardening import build_protection
+        from backend.limits import Keepalive, Limits
+        lim = {k: overrides.pop(k) for k in list(overrides) if k in ("max_streams_per_client", "audio_s_per_min", "idle_timeout_s", "max_stream_s")}
+        ka = {k: overrides.pop(k) for k in list(overrides) if k in ("keepalive_time_s", "keepalive_timeout_s")}
+        tokens = overrides.pop("auth_tokens", None)
+        if "max_sessions" in overrides:
+            lim["max_sessions"] = overrides["max_sessions"]
+        keep = Keepalive(time_s=ka.get("keepalive_time_s", 20.0), timeout_s=ka.get("keepalive_timeout_s", 10.0))
+        try:
+            prot = build_protection(Limits(keepalive=keep, **lim), None, tokens)
+        except Exception as exc:
+            raise ValueError(str(exc)) from None
+        handle = await start_server(replace(BASE, **overrides), registry, interceptors=prot.interceptors, options=prot.options)
+        handle.guard = prot.guard  # type: ignore[attr-defined]
+        handle.metrics = prot.metrics  # type: ignore[attr-defined]
+        started.append(handle)
+        await asyncio.wait_for(asyncio.shield(handle.ready), WAIT_S)
+        return handle
+
+    yield make
+    for handle in started:
+        await handle.stop(0)
+
+
+def config_request(targets: Sequence[str] = ("es",), **fields: Any) -> pb.InterpretRequest:
+    return pb.InterpretRequest(
+        config=pb.SessionConfig(
+            source_language="en",
+            target_languages=list(targets),
+            audio_format=pb.AudioFormat(encoding=pb.LINEAR16, sample_rate_hz=16000, channels=1),
+            **fields,
+        )
+    )
+
+
+def audio_request(data: bytes) -> pb.InterpretRequest:
+    return pb.InterpretRequest(audio=pb.AudioChunk(data=data))
+
+
+async def paced(
+    chunks: Sequence[bytes], chunk_s: float = 0.1, config: pb.InterpretRequest | None = None
+) -> AsyncIterator[pb.InterpretRequest]:
+    """Config, then audio in real time."""
+    yield config or config_request()
+    for chunk in chunks:
+        await asyncio.sleep(chunk_s)
+        yield audio_request(chunk)
+
+
+@dataclass
+class Outcome:
+    code: grpc.StatusCode
+    details: str
+    finals: list[int]
+    texts: list[str]
+    translations: list[str]
+
+
+async def interpret(
+    stub: pb_grpc.InterpreterStub,
+    requests: AsyncIterator[pb.InterpretRequest],
+    metadata: Sequence[tuple[str, str]] = (),
+    timeout_s: float = WAIT_S,
+) -> Outcome:
+    """Runs one stream to its end and reports the status and what arrived."""
+    outcome = Outcome(grpc.StatusCode.OK, "", [], [], [])
+    call = stub.Interpret(requests, metadata=tuple(metadata), timeout=timeout_s)
+    try:
+        async for response in call:
+            kind = response.WhichOneof("event")
+            if kind == "final":
+                outcome.finals.append(response.final.segment_id)
+                outcome.texts.append(response.final.text)
+            elif kind == "translation" and response.translation.is_final:
+                outcome.translations.append(response.translation.text)
+    except grpc.aio.AioRpcError as exc:
+        outcome.code, outcome.details = exc.code(), exc.details() or ""
+    return outcome
+
+
+def channel(port: int) -> grpc.aio.Channel:
+    return grpc.aio.insecure_channel(f"127.0.0.1:{port}")

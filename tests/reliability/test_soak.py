@@ -1,0 +1,65 @@
+"""Soak: 50+ concurrent real-time streams for 60 s against a server process.
+
+Zero lost or duplicated finals (segment ids checked per stream, each stream starting at its own
+first_segment_id), every final translated, and server memory growth under 5 % after warm-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from pathlib import Path
+
+import grpc
+import pytest
+from tolk.v1 import interpreter_pb2_grpc as pb_grpc
+
+from bench.load import load_chunks, run_stream
+
+from .serverproc import spawn
+
+STREAMS = 50
+AUDIO_S = 60.0
+WARM_UP_S = 20.0
+MAX_GROWTH = 0.05
+SAMPLE_PERIOD_S = 5.0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+async def test_soak_50_real_time_streams_for_60_s(tmp_path: Path) -> None:
+    full = load_chunks()
+    chunks = (full * 3)[: int(AUDIO_S / 0.1)]
+    proc = spawn(["--max-sessions", str(STREAMS + 8), "--log-level", "warning"], tmp_path / "server.log")
+    rss_kib: list[tuple[float, int]] = []
+    try:
+        await asyncio.to_thread(proc.wait_serving)
+        rng = random.Random(6)
+        async with grpc.aio.insecure_channel(proc.target) as channel:
+            stub = pb_grpc.InterpreterStub(channel)
+            streams = [
+                asyncio.create_task(
+                    run_stream(stub, chunks, first_segment_id=1000 * i, start_delay_s=rng.uniform(0, 1.0))
+                )
+                for i in range(STREAMS)
+            ]
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            while not all(task.done() for task in streams):
+                rss_kib.append((loop.time() - started, proc.rss_kib()))
+                await asyncio.wait(streams, timeout=SAMPLE_PERIOD_S)
+            results = [task.result() for task in streams]
+            rss_kib.append((loop.time() - started, proc.rss_kib()))
+    finally:
+        proc.stop()
+    warm = [kib for t, kib in rss_kib if t >= WARM_UP_S]
+    growth = (warm[-1] - warm[0]) / warm[0]
+    finals = sum(len(r.final_ids) for r in results)
+    print(
+        f"soak: {STREAMS} streams, {finals} finals, rss after warm-up {warm[0] / 1024:.1f} MiB -> "
+        f"{warm[-1] / 1024:.1f} MiB ({growth:+.2%}), samples {[(round(t), k // 1024) for t, k in rss_kib]}"
+    )
+    assert [r.code for r in results] == ["OK"] * STREAMS
+    assert [p for r in results for p in r.problems] == []
+    assert all(r.final_ids for r in results)
+    assert growth < MAX_GROWTH
