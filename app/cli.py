@@ -54,6 +54,33 @@ def _add_connection(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> 
     parser.add_argument(
         "--token", default=env.get("TOLK_TOKEN") or None, help="bearer token for the server [TOLK_TOKEN]"
     )
+    parser.add_argument(
+        "--token-file",
+        metavar="FILE",
+        default=env.get("TOLK_TOKEN_FILE") or None,
+        help="file holding the bearer token (kept out of `ps`) [TOLK_TOKEN_FILE]",
+    )
+    tls = parser.add_argument_group("TLS (with --server)")
+    tls.add_argument("--tls", action="store_true", help="connect with TLS (system CA roots unless --tls-ca)")
+    tls.add_argument(
+        "--tls-ca",
+        metavar="PEM",
+        default=env.get("TOLK_TLS_CA") or None,
+        help="CA bundle that signed the server certificate [TOLK_TLS_CA]",
+    )
+    tls.add_argument(
+        "--tls-cert",
+        metavar="PEM",
+        default=env.get("TOLK_TLS_CERT") or None,
+        help="client certificate (mutual TLS; needs --tls-key) [TOLK_TLS_CERT]",
+    )
+    tls.add_argument(
+        "--tls-key",
+        metavar="PEM",
+        default=env.get("TOLK_TLS_KEY") or None,
+        help="client private key (mutual TLS) [TOLK_TLS_KEY]",
+    )
+    tls.add_argument("--tls-server-name", metavar="NAME", help="name to check in the server certificate")
 
 
 def _add_translate(subparsers: Any, env: Mapping[str, str]) -> None:
@@ -130,7 +157,7 @@ def build_parser(argv: Sequence[str] = (), env: Mapping[str, str] | None = None)
         prog="tolk",
         description="Tolk: live speech captions and translations over gRPC.",
         epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=lambda prog: argparse.RawDescriptionHelpFormatter(prog, max_help_position=30),
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_translate(subparsers, env)

@@ -201,6 +201,7 @@ class Controller(QObject):
             self.error.emit(str(exc))
         except asyncio.CancelledError:
             log.info("session cancelled")
+            self._set_state("stopped", "")
         except Exception as exc:
             log.exception("session failed")
             self._set_state("error", f"unexpected error: {exc}")
@@ -231,13 +232,19 @@ class Controller(QObject):
         self.state_changed.emit(state, detail)
 
     def stop(self) -> None:
-        """Ends the input; the session flushes its last segment, then finishes (cancelled if it hangs)."""
+        """Ends the input; the session flushes its last segment, then finishes (cancelled if it hangs).
+
+        While reconnecting there is no server to flush to: the session is cancelled at once.
+        """
         capture, future = self._capture, self._future
         self._capture = None
         if capture is not None:
             capture.close()
         if future is not None and not future.done():
-            self._thread.loop.call_soon_threadsafe(self._cancel_later, future)
+            if self.state in ("reconnecting", "connecting"):
+                future.cancel()
+            else:
+                self._thread.loop.call_soon_threadsafe(self._cancel_later, future)
 
     def _cancel_later(self, future: concurrent.futures.Future[None]) -> None:
         self._thread.loop.call_later(STOP_GRACE_S, future.cancel)

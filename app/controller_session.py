@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 SAMPLE_RATE_HZ = 16_000
 READ_TIMEOUT_S = 0.1
+APP_RETRY = RetryPolicy(max_attempts=None, retry_first_connect=True)
+"""The app never gives up on its own: it shows "Reconnecting…" until the server is back or the user stops."""
 SPEECH_END_HANGOVER_S = PipelineOptions().vad.hangover_ms / 1000
 EMBEDDED_READY_TIMEOUT_S = 120.0
 """The embedded backend loads its default engines before the first session (pocketsphinx: seconds)."""
@@ -208,7 +210,7 @@ async def run_session(
         first_segment_id=spec.first_segment_id,
     )
     blocks = capture_blocks(capture, timeline, spec.audio_offset_s)
-    pipeline = PipelineOptions(segmentation="client_vad", retry=RetryPolicy(max_attempts=None))
+    pipeline = PipelineOptions(segmentation="client_vad", retry=APP_RETRY)
     async for event in run_pipeline(client, options, blocks, pipeline):
         yield _shifted(event, spec.audio_offset_s)
 

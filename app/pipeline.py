@@ -30,6 +30,14 @@ CHUNK_MS = 100
 REALTIME_BLOCK_MS = 20
 """Block size of a paced source: what a microphone callback delivers."""
 FAST_BLOCK_MS = 100
+CLIENT_HANGOVER_MS = 300
+"""Silence that ends a segment on the client: pocketsphinx's own live endpointer waits 0.3 s too. Shorter
+than the server's 450 ms default so finals come sooner; on the LibriVox and sample recordings it splits
+no utterance (same segments and WER as 450 ms)."""
+
+
+def client_vad_options() -> VadOptions:
+    return VadOptions(hangover_ms=CLIENT_HANGOVER_MS)
 
 
 @dataclass(frozen=True)
@@ -44,7 +52,7 @@ class PipelineOptions:
     """
 
     segmentation: Segmentation = "client_vad"
-    vad: VadOptions = field(default_factory=VadOptions)
+    vad: VadOptions = field(default_factory=client_vad_options)
     chunk_ms: int = CHUNK_MS
     retry: RetryPolicy | None = field(default_factory=RetryPolicy)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -14,15 +15,20 @@ import shutil
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import asdict
-from typing import Any, TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
 from app.audio.files import probe
 from app.core import errors
+from app.core.captions import CaptionModel
 from app.core.console import ConsoleCaptions
 from app.core.events import ConnectionState, SessionEvent, Started
 from app.core.jsonl import JsonlEncoder
 from app.core.subtitles import to_srt, to_vtt
 from app.transport.events import Capabilities, EngineDescription, StreamOptions
+
+if TYPE_CHECKING:
+    from app.transport.client import InterpreterClient
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -58,13 +64,17 @@ _SERVER_EXITS: tuple[tuple[type[errors.ServerError], int], ...] = (
 
 
 def exit_code(exc: BaseException) -> int:
+    from backend.errors import TolkError  # the in-process backend's errors (engine load failures)
+    from backend.security import TokenFileError
+    from backend.tls import TlsFileError
+
     if isinstance(exc, errors.AudioFileError):
         return EXIT_AUDIO
+    if isinstance(exc, TlsFileError | TokenFileError):
+        return EXIT_USAGE
     for cls, code in _SERVER_EXITS:
         if isinstance(exc, cls):
             return code
-    from backend.errors import TolkError  # the in-process backend's errors (engine load failures)
-
     if isinstance(exc, TolkError):
         return EXIT_REQUEST
     return EXIT_INTERNAL
@@ -109,33 +119,61 @@ def _guarded(command: str, verbose: bool, work: Callable[[], Coroutine[Any, Any,
         return code
 
 
+@contextlib.asynccontextmanager
 async def _connect(args: argparse.Namespace) -> AsyncIterator[str]:
     """Yields the target to talk to: the given server, or an in-process one."""
     if args.server:
         yield args.server
         return
     from app.pipeline_local import LocalServerOptions, local_server
+    from backend.engines.registry import EngineContext
+    from models.defaults import offline_engine_specs
+    from models.store import ModelStore, resolve_store_dir
 
-    local = LocalServerOptions()
-    if args.asr:
-        local = LocalServerOptions(asr=args.asr, mt=local.mt)
-    if args.mt:
-        local = LocalServerOptions(asr=local.asr, mt=args.mt)
+    # neural owner: the model store, and the offline default rule (int8 neural engines, else zero-download)
+    store = ModelStore(resolve_store_dir(None, os.environ))
+    targets = getattr(args, "targets", None) or ["es"]
+    asr, mt, reason = offline_engine_specs(store, getattr(args, "source", None), targets[0])
+    if not (args.asr and args.mt) and (asr, mt) != (LocalServerOptions.asr, LocalServerOptions.mt):
+        print(f"tolk: offline engines: {reason}", file=sys.stderr)
+    context = EngineContext(model_dir=store.root)
+    local = LocalServerOptions(asr=args.asr or asr, mt=args.mt or mt, engine_context=context)
     async with local_server(local) as target:
         yield target
+
+
+def _client(args: argparse.Namespace, target: str) -> InterpreterClient:
+    """A client for `target`; TLS settings apply to --server only (the in-process server is loopback)."""
+    from app.transport.client import InterpreterClient
+    from backend.security import read_token_file
+    from backend.tls import ClientTls, channel_credentials, channel_options
+
+    token_file = getattr(args, "token_file", None)
+    token = args.token or (read_token_file(Path(token_file)) if token_file and args.server else None)
+    paths = (args.tls_ca, args.tls_cert, args.tls_key)
+    if not args.server or not (args.tls or any(paths) or args.tls_server_name):
+        return InterpreterClient(target, token=token)
+    ca, cert, key = (Path(p) if p else None for p in paths)
+    tls = ClientTls(ca=ca, cert=cert, key=key, server_name=args.tls_server_name)
+    return InterpreterClient(
+        target,
+        credentials=channel_credentials(tls),
+        token=token,
+        channel_options=channel_options(tls),
+    )
 
 
 # ---- translate ----
 
 
 class _Printer:
-    """Prints events in the chosen format as they arrive; subtitles at the end."""
+    """Prints events in the chosen format as they arrive (text, jsonl) or as subtitles at the end."""
 
     def __init__(self, fmt: str, tracks: list[str] | None, out: TextIO) -> None:
         self._fmt, self._tracks, self._out = fmt, tracks, out
-        interactive = fmt == "text" and out.isatty()
         width = shutil.get_terminal_size().columns
-        self._console = ConsoleCaptions(out, interactive, width)
+        self._console = ConsoleCaptions(out, fmt == "text" and out.isatty(), width)
+        self._model = CaptionModel()
         self._jsonl = JsonlEncoder()
 
     def show(self, event: SessionEvent) -> None:
@@ -143,20 +181,25 @@ class _Printer:
             if event.status == "reconnecting":
                 print(f"tolk: reconnecting ({event.detail})", file=sys.stderr)
             return
-        if self._fmt == "jsonl":
+        if self._fmt == "text":
+            self._console.show(event)
+        elif self._fmt == "jsonl":
             if not isinstance(event, Started):
                 self._out.write(self._jsonl.encode(event) + "\n")
                 self._out.flush()
-            return
-        self._console.show(event)  # text prints live; all formats keep the caption model
+        else:
+            self._model.apply(event)
+
+    def abort(self) -> None:
+        """Leaves the terminal clean after a failure (no subtitles of a partial run)."""
+        self._console.close()
 
     def finish(self) -> None:
         self._console.close()
-        segments = self._console.model.segments
         if self._fmt == "srt":
-            self._out.write(to_srt(segments, self._tracks))
+            self._out.write(to_srt(self._model.segments, self._tracks))
         elif self._fmt == "vtt":
-            self._out.write(to_vtt(segments, self._tracks))
+            self._out.write(to_vtt(self._model.segments, self._tracks))
         self._out.flush()
 
 
@@ -173,19 +216,19 @@ def _stream_options(args: argparse.Namespace) -> StreamOptions:
 
 async def _translate(args: argparse.Namespace) -> int:
     from app.pipeline import PipelineOptions, file_source, run_pipeline
-    from app.transport.client import InterpreterClient
 
     probe(args.audio)  # a bad file fails before any server starts
     printer = _Printer(args.format, args.tracks, sys.stdout)
     options = PipelineOptions(segmentation="server_vad" if args.server_vad else "client_vad")
-    async for target in _connect(args):
-        async with InterpreterClient(target, token=args.token) as client:
-            blocks = file_source(args.audio, realtime=args.realtime)
-            try:
-                async for event in run_pipeline(client, _stream_options(args), blocks, options):
-                    printer.show(event)
-            finally:
-                printer.finish()
+    async with _connect(args) as target, _client(args, target) as client:
+        blocks = file_source(args.audio, realtime=args.realtime)
+        try:
+            async for event in run_pipeline(client, _stream_options(args), blocks, options):
+                printer.show(event)
+        except BaseException:
+            printer.abort()
+            raise
+        printer.finish()
     return EXIT_OK
 
 
@@ -240,9 +283,7 @@ async def _engines(args: argparse.Namespace) -> int:
         caps, unavailable = await asyncio.to_thread(_local_capabilities)
         _print_engines(caps, unavailable, args.json)
         return EXIT_OK
-    from app.transport.client import InterpreterClient
-
-    async with InterpreterClient(args.server, token=args.token) as client:
+    async with _client(args, args.server) as client:
         caps = await client.capabilities()
     _print_engines(caps, {}, args.json)
     return EXIT_OK

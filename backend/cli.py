@@ -14,6 +14,7 @@ from typing import Any
 
 from backend.config import ServerConfig
 from backend.engines.registry import EngineContext
+from backend.logs import configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,39 @@ SETTINGS: dict[str, _Setting] = {
     "device": _Setting("--device", "TOLK_DEVICE", str, "auto, cpu or cuda[:N] (default auto)"),
     "precision": _Setting("--precision", "TOLK_PRECISION", str, "auto, fp32, fp16, bf16 or int8"),
     "beam_size": _Setting("--beam-size", "TOLK_BEAM_SIZE", int, "beam width for neural decoders (default 1)"),
+    # security, limits and metrics (see backend/limits.py for the status codes)
+    "tls_cert": _Setting("--tls-cert", "TOLK_TLS_CERT", Path, "PEM server certificate chain (enables TLS)"),
+    "tls_key": _Setting("--tls-key", "TOLK_TLS_KEY", Path, "PEM server private key"),
+    "tls_client_ca": _Setting(
+        "--tls-client-ca", "TOLK_TLS_CLIENT_CA", Path, "PEM CA that client certificates must chain to (mTLS)"
+    ),
+    "auth_tokens": _Setting(
+        "--auth-tokens", "TOLK_AUTH_TOKENS", Path, "token file: '<token>' or '<name> <token>' per line"
+    ),
+    "metrics_port": _Setting("--metrics-port", "TOLK_METRICS_PORT", int, "Prometheus /metrics port (off)"),
+    "metrics_host": _Setting("--metrics-host", "TOLK_METRICS_HOST", str, "metrics interface (= --host)"),
+    "max_streams_per_client": _Setting(
+        "--max-streams-per-client",
+        "TOLK_MAX_STREAMS_PER_CLIENT",
+        int,
+        "streams per client (default 16)",
+    ),
+    "audio_s_per_min": _Setting(
+        "--audio-s-per-min",
+        "TOLK_AUDIO_S_PER_MIN",
+        float,
+        "audio s per client-minute (3600)",
+    ),
+    "max_stream_s": _Setting(
+        "--max-stream-s", "TOLK_MAX_STREAM_S", float, "stream length, then DEADLINE_EXCEEDED (default 3600)"
+    ),
+    "idle_timeout_s": _Setting(
+        "--idle-timeout-s", "TOLK_IDLE_TIMEOUT_S", float, "close streams silent this long (default 120)"
+    ),
+    "keepalive_s": _Setting("--keepalive-s", "TOLK_KEEPALIVE_S", float, "HTTP/2 ping interval (default 20)"),
+    "keepalive_timeout_s": _Setting(
+        "--keepalive-timeout-s", "TOLK_KEEPALIVE_TIMEOUT_S", float, "ping answer timeout (default 10)"
+    ),
 }
 _CONTEXT_FIELDS = ("model_dir", "device", "precision", "beam_size")
 
@@ -71,6 +105,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="enable gRPC server reflection (default off) [TOLK_REFLECTION]",
     )
     parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING... [TOLK_LOG_LEVEL]")
+    parser.add_argument(
+        "--log-format", choices=("json", "text"), default=None, help="default json [TOLK_LOG_FORMAT]"
+    )
     parser.set_defaults(func=run)
     return parser
 
@@ -106,14 +143,26 @@ def _check(config: ServerConfig) -> None:
     for name in ("max_sessions", "partial_interval_ms", "worker_threads"):
         if getattr(config, name) < 1:
             raise ValueError(f"{SETTINGS[name].flag}: must be >= 1")
+    for name in ("max_streams_per_client", "audio_s_per_min", "max_stream_s", "idle_timeout_s", "grace_s"):
+        if getattr(config, name) < 0:
+            raise ValueError(f"{SETTINGS[name].flag}: must be >= 0")
+    for name in ("keepalive_s", "keepalive_timeout_s"):
+        if getattr(config, name) <= 0:
+            raise ValueError(f"{SETTINGS[name].flag}: must be > 0")
+    if config.metrics_port is not None and not 0 <= config.metrics_port <= 65535:
+        raise ValueError(f"--metrics-port: {config.metrics_port} is not a TCP port")
+    _ = config.tls  # cert and key together; a client CA only with them
 
 
 def run(args: argparse.Namespace) -> int:
     """Runs the server until SIGINT/SIGTERM; returns the process exit status."""
     env = os.environ
     level = (args.log_level or env.get("TOLK_LOG_LEVEL") or "INFO").upper()
+    log_format = getattr(args, "log_format", None) or env.get("TOLK_LOG_FORMAT") or "json"
     try:
-        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        if log_format not in ("json", "text"):
+            raise ValueError(f"TOLK_LOG_FORMAT: expected json or text, got {log_format!r}")
+        configure_logging(level, json_format=log_format == "json")
         config = build_config(args, env)
     except ValueError as exc:
         print(f"tolk serve: {exc}", file=sys.stderr)
@@ -122,6 +171,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         asyncio.run(serve(config))
+    except ValueError as exc:  # an unreadable or malformed token, certificate or key file
+        print(f"tolk serve: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"tolk serve: {exc}", file=sys.stderr)
         return 1

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from backend.engines.registry import DEFAULT_ASR, DEFAULT_MT, EngineContext
+from backend.limits import Keepalive, Limits
+from backend.tls import ServerTls
 from backend.vad import VadOptions
 
 SUPPORTED_SAMPLE_RATES_HZ: tuple[int, ...] = (8000, 16000, 22050, 24000, 32000, 44100, 48000)
@@ -28,7 +31,17 @@ class ServerConfig:
         input_queue_size: requests buffered per session before the reader waits (backpressure).
         event_queue_size: finals/translations buffered per session before the session waits.
         max_sessions: concurrent Interpret streams; more get RESOURCE_EXHAUSTED.
-        max_stream_s: advertised maximum stream duration (0 = unlimited; enforced by a later layer).
+        max_stream_s: a stream's maximum length; then the open segment is flushed and the stream ends
+            with DEADLINE_EXCEEDED (the client rotates to a new stream). 0 = unlimited.
+        max_streams_per_client: concurrent streams per client (token name, or peer address).
+        audio_s_per_min: audio seconds per client per minute (a token bucket of one minute's worth).
+        idle_timeout_s: a stream that sends nothing for this long is flushed and ends (DEADLINE_EXCEEDED).
+        keepalive_s / keepalive_timeout_s: HTTP/2 pings; a peer silent past both is dropped.
+        tls_cert / tls_key: PEM certificate chain and key; both or neither (plaintext).
+        tls_client_ca: PEM CA bundle; clients must present a certificate it signed (mutual TLS).
+        auth_tokens: token file (one "<token>" or "<name> <token>" per line); None = no authentication.
+        metrics_port: Prometheus /metrics HTTP port (0 picks a free one); None = no endpoint.
+        metrics_host: interface of the metrics endpoint; None = the same as `host`.
         worker_threads: threads for model calls shared by all sessions.
         grace_s: how long a stopping server lets streams finish.
         vad: server-side voice-activity settings (SERVER_VAD sessions).
@@ -46,7 +59,18 @@ class ServerConfig:
     input_queue_size: int = 64
     event_queue_size: int = 64
     max_sessions: int = 32
-    max_stream_s: float = 0.0
+    max_stream_s: float = 3600.0
+    max_streams_per_client: int = 16
+    audio_s_per_min: float = 3600.0
+    idle_timeout_s: float = 120.0
+    keepalive_s: float = 20.0
+    keepalive_timeout_s: float = 10.0
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None
+    auth_tokens: Path | None = None
+    metrics_port: int | None = None
+    metrics_host: str | None = None
     worker_threads: int = 8
     grace_s: float = 5.0
     vad: VadOptions = field(default_factory=VadOptions)
@@ -55,3 +79,29 @@ class ServerConfig:
     def address(self) -> str:
         host = f"[{self.host}]" if ":" in self.host and not self.host.startswith("[") else self.host
         return f"{host}:{self.port}"
+
+    @property
+    def limits(self) -> Limits:
+        """The admission, quota and stream limits the server's guard enforces."""
+        return Limits(
+            max_sessions=self.max_sessions,
+            max_streams_per_client=self.max_streams_per_client,
+            audio_s_per_min=self.audio_s_per_min,
+            max_stream_s=self.max_stream_s,
+            idle_timeout_s=self.idle_timeout_s,
+            max_chunk_bytes=self.max_chunk_bytes,
+            max_message_bytes=self.max_message_bytes,
+            drain_grace_s=self.grace_s,
+            keepalive=Keepalive(time_s=self.keepalive_s, timeout_s=self.keepalive_timeout_s),
+        )
+
+    @property
+    def tls(self) -> ServerTls | None:
+        """TLS settings, or None for plaintext (raises ValueError for a certificate without its key)."""
+        if self.tls_cert is None and self.tls_key is None:
+            if self.tls_client_ca is not None:
+                raise ValueError("--tls-client-ca needs --tls-cert and --tls-key")
+            return None
+        if self.tls_cert is None or self.tls_key is None:
+            raise ValueError("--tls-cert and --tls-key go together")
+        return ServerTls(self.tls_cert, self.tls_key, self.tls_client_ca)

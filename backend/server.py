@@ -1,8 +1,12 @@
 """The gRPC server: Interpreter service, grpc.health.v1, opt-in reflection, graceful stop.
 
 `start_server` returns a `TolkServer` handle (what `serve` and tests need to stop it cleanly);
-`create_server` is the contract's thin form returning `(server, port)`. Extra `interceptors` and channel
-`options` are the seam for auth, quotas and metrics.
+`create_server` is the contract's thin form returning `(server, port)`. Auth, TLS, admission, quotas,
+stream limits, keepalive and metrics come from the config (backend.hardening); extra `interceptors` and
+channel `options` run after them.
+
+Stopping drains: new calls get UNAVAILABLE, running streams stop taking audio, flush their open segment
+and end with UNAVAILABLE, health turns NOT_SERVING, and the server waits up to the grace period for them.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -23,6 +28,9 @@ from tolk.v1 import interpreter_pb2, interpreter_pb2_grpc
 
 from backend.config import ServerConfig
 from backend.engines.registry import Registry
+from backend.guard import StreamGuard
+from backend.hardening import build_protection
+from backend.metrics import Metrics, MetricsServer, serve_http
 from backend.servicer import InterpreterServicer
 from backend.session_setup import SessionTracker
 
@@ -41,6 +49,8 @@ class TolkServer:
         health: set to SERVING by `ready` once the default engines are loaded.
         sessions: live Interpret streams (a counter that drops to 0 when all are freed).
         ready: finishes when the default engines are warm (raises if they cannot load).
+        guard: admission, quotas, stream limits and draining of Interpret streams.
+        metrics: the server's Prometheus collectors; metrics_server: its /metrics endpoint, if any.
     """
 
     server: grpc.aio.Server
@@ -50,6 +60,9 @@ class TolkServer:
     registry: Registry
     executor: ThreadPoolExecutor
     ready: asyncio.Task[None]
+    guard: StreamGuard
+    metrics: Metrics
+    metrics_server: MetricsServer | None = None
     owns_registry: bool = False
     _stopped: bool = field(default=False, init=False)
 
@@ -57,14 +70,22 @@ class TolkServer:
         await _set_health(self.health, serving)
 
     async def stop(self, grace_s: float | None) -> None:
-        """Reports NOT_SERVING, lets streams finish for `grace_s`, then frees threads and engines."""
+        """Drains (no new streams; running ones flush and end), reports NOT_SERVING, waits up to
+        `grace_s` for streams to finish (None: as long as they take), then frees threads and engines."""
         if self._stopped:
             return
         self._stopped = True
+        started = time.monotonic()
+        self.guard.drain()
         self.ready.cancel()
         await asyncio.gather(self.ready, return_exceptions=True)
         await self.set_serving(False)
-        await self.server.stop(grace_s)
+        if grace_s is None or grace_s > 0:
+            await self.guard.wait_idle(1e9 if grace_s is None else grace_s)
+        left_s = None if grace_s is None else max(0.0, grace_s - (time.monotonic() - started))
+        await self.server.stop(left_s)
+        if self.metrics_server is not None:
+            self.metrics_server.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
         if self.owns_registry:
             await asyncio.to_thread(self.registry.close)
@@ -72,8 +93,6 @@ class TolkServer:
 
 def _channel_options(config: ServerConfig) -> list[tuple[str, Any]]:
     return [
-        ("grpc.max_receive_message_length", config.max_message_bytes),
-        ("grpc.max_send_message_length", config.max_message_bytes),
         ("grpc.so_reuseport", 0),
     ]
 
@@ -108,14 +127,21 @@ async def start_server(
     interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
     options: Sequence[tuple[str, Any]] = (),
 ) -> TolkServer:
-    """Binds and starts the server; engines load in the background (health turns SERVING after)."""
+    """Binds and starts the server; engines load in the background (health turns SERVING after).
+
+    Raises ValueError for an unreadable token file or TLS file, OSError when the port cannot be bound.
+    """
+    protection = build_protection(config.limits, config.tls, config.auth_tokens)
     owns = registry is None
     registry = registry or Registry(config.engine_context, default_asr=config.asr, default_mt=config.mt)
     sessions = sessions or SessionTracker(config.max_sessions)
     executor = ThreadPoolExecutor(config.worker_threads, thread_name_prefix="tolk-model")
-    server = grpc.aio.server(interceptors=list(interceptors), options=[*_channel_options(config), *options])
+    server = grpc.aio.server(
+        interceptors=[*protection.interceptors, *interceptors],
+        options=[*_channel_options(config), *protection.options, *options],
+    )
     interpreter_pb2_grpc.add_InterpreterServicer_to_server(
-        InterpreterServicer(config, registry, sessions, executor), server
+        InterpreterServicer(config, registry, sessions, executor, protection.metrics), server
     )
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
@@ -128,14 +154,25 @@ async def start_server(
             reflection.SERVICE_NAME,
         )
         reflection.enable_server_reflection(names, server)
-    port = server.add_insecure_port(config.address)
+    if protection.credentials is None:
+        port = server.add_insecure_port(config.address)
+    else:
+        port = server.add_secure_port(config.address, protection.credentials)
     if port == 0:
         raise OSError(f"cannot bind {config.address}")
     await server.start()
     await _set_health(health, False)
     ready = asyncio.create_task(_warm_up(health, registry, executor, config), name="tolk-warm-up")
     ready.add_done_callback(_log_warm_up_failure)
-    handle = TolkServer(server, port, health, sessions, registry, executor, ready, owns)
+    metrics_server = None
+    if config.metrics_port is not None:
+        metrics_server = serve_http(
+            protection.metrics, config.metrics_host or config.host, config.metrics_port
+        )
+    handle = TolkServer(
+        server, port, health, sessions, registry, executor, ready, protection.guard, protection.metrics,
+        metrics_server, owns,
+    )  # fmt: skip
     weakref.finalize(server, executor.shutdown, wait=False)
     return handle
 
@@ -146,10 +183,14 @@ def _log_warm_up_failure(task: asyncio.Task[None]) -> None:
 
 
 async def create_server(
-    config: ServerConfig, registry: Registry | None = None
+    config: ServerConfig,
+    registry: Registry | None = None,
+    *,
+    interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+    options: Sequence[tuple[str, Any]] = (),
 ) -> tuple[grpc.aio.Server, int]:
     """The contract's factory: a started server and its bound port (use start_server for the handle)."""
-    handle = await start_server(config, registry)
+    handle = await start_server(config, registry, interceptors=interceptors, options=options)
     return handle.server, handle.port
 
 
@@ -158,7 +199,16 @@ async def serve(config: ServerConfig, on_started: Callable[[TolkServer], None] |
     handle = await start_server(config)
     if on_started is not None:
         on_started(handle)
-    log.info("tolk server listening on %s:%d", config.host, handle.port)
+    log.info(
+        "tolk server listening",
+        extra={
+            "address": f"{config.host}:{handle.port}",
+            "tls": config.tls_cert is not None,
+            "mutual_tls": config.tls_client_ca is not None,
+            "auth": config.auth_tokens is not None,
+            "metrics_port": handle.metrics_server.port if handle.metrics_server else None,
+        },
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

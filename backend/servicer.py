@@ -27,6 +27,8 @@ from backend.errors import (
     Unavailable,
 )
 from backend.events import Final, Partial, SessionEvent, Started
+from backend.logs import SESSION_ID
+from backend.metrics import Metrics
 from backend.session import Session, open_session
 from backend.session_setup import SessionLimits, SessionOptions, SessionTracker, validate_options
 
@@ -129,18 +131,27 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
     """Interpret, TranslateText and GetCapabilities on top of sessions and the engine registry."""
 
     def __init__(
-        self, config: ServerConfig, registry: Registry, sessions: SessionTracker, executor: Executor
+        self,
+        config: ServerConfig,
+        registry: Registry,
+        sessions: SessionTracker,
+        executor: Executor,
+        metrics: Metrics | None = None,
     ) -> None:
         self._config = config
         self._registry = registry
         self._sessions = sessions
         self._executor = executor
+        self._live: set[Session] = set()
+        self._metrics = metrics or Metrics()
+        self._metrics.queue_depth.set_function(lambda: float(sum(s.queued for s in list(self._live))))
         self._limits = SessionLimits(
             max_chunk_bytes=config.max_chunk_bytes,
             partial_interval_ms=config.partial_interval_ms,
             input_queue_size=config.input_queue_size,
             event_queue_size=config.event_queue_size,
             vad=config.vad,
+            on_segment_rtf=self._metrics.real_time_factor.observe,
         )
 
     async def Interpret(
@@ -153,6 +164,7 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
             session_id = self._sessions.acquire()
         except TolkError as exc:
             await context.abort(*status_of(exc))
+        SESSION_ID.set(session_id)  # this call's task (and the tasks it starts) log with the session id
         try:
             async for response in self._run_session(session_id, options, requests):
                 yield response
@@ -177,10 +189,12 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
     ) -> AsyncIterator[pb.InterpretResponse]:
         session = await open_session(session_id, options, self._limits, self._registry, self._executor)
         reader = asyncio.create_task(self._read(requests, session), name=f"reader-{session_id}")
+        self._live.add(session)
         try:
             while (event := await session.next_event()) is not None:
                 yield event_to_proto(event)
         finally:
+            self._live.discard(session)
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
             await session.aclose()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -70,6 +71,7 @@ class _Segment:
     start_s: float
     samples: int = 0
     since_partial: int = 0
+    engine_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -217,9 +219,24 @@ class Session:
         if self._translations:
             await asyncio.gather(*self._translations)
 
-    async def _call(self, fn: Callable[[AsrStream], T]) -> T:
+    @property
+    def queued(self) -> int:
+        """Inputs and events waiting in this session's queues."""
+        return self._inbox.qsize() + self.outbox.unsent
+
+    async def _call(self, fn: Callable[[AsrStream], T], seg: _Segment | None = None) -> T:
+        """Runs `fn` on the ASR stream in a worker thread; its time counts toward `seg`'s RTF."""
+
+        def timed(stream: AsrStream) -> T:
+            started = time.perf_counter()
+            try:
+                return fn(stream)
+            finally:
+                if seg is not None:
+                    seg.engine_s += time.perf_counter() - started
+
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._stream.call, fn)
+        return await loop.run_in_executor(self._executor, self._stream.call, timed)
 
     def _open_segment(self, t_s: float) -> None:
         self._segment = _Segment(self._next_id, t_s)
@@ -235,7 +252,7 @@ class Session:
         want = self._partial_due(seg)
         if want:
             seg.since_partial = 0
-        hyp = await self._call(lambda stream: _accept_then_partial(stream, samples, want))
+        hyp = await self._call(lambda stream: _accept_then_partial(stream, samples, want), seg)
         if hyp is not None:
             start_s, end_s = self._times(seg, seg.start_s + seg.samples / SAMPLE_RATE_HZ)
             partial = Partial(seg.segment_id, hyp.stable, hyp.unstable, self._language(hyp), start_s, end_s)
@@ -251,11 +268,17 @@ class Session:
         seg, self._segment = self._segment, None
         if seg is None:
             return
-        hyp = await self._call(lambda stream: stream.finalize())
+        hyp = await self._call(lambda stream: stream.finalize(), seg)
+        self._report_rtf(seg)
         start_s, end_s = self._times(seg, end_s)
         final = Final(seg.segment_id, hyp.text.strip(), self._language(hyp), start_s, end_s)
         await self.outbox.put(final)
         await self._spawn_translation(final)
+
+    def _report_rtf(self, seg: _Segment) -> None:
+        audio_s = seg.samples / SAMPLE_RATE_HZ
+        if self.limits.on_segment_rtf is not None and audio_s > 0:
+            self.limits.on_segment_rtf(seg.engine_s / audio_s)
 
     def _times(self, seg: _Segment, end_s: float) -> tuple[float, float]:
         offset = self.options.audio_offset_s

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -59,6 +60,8 @@ class SessionLimits:
     input_queue_size: int
     event_queue_size: int
     vad: VadOptions
+    on_segment_rtf: Callable[[float], None] | None = None
+    """Called with engine seconds per audio second when a segment closes (the real-time factor)."""
 
 
 class SessionTracker:

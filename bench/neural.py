@@ -30,16 +30,21 @@ SAMPLE_WAV = ROOT / "samples" / "sense-and-sensibility.wav"
 TRANSCRIPT = ROOT / "samples" / "sense-and-sensibility.txt"
 RUNTIMES = {"fp32": "", "torch-int8": "-int8", "ct2-int8": "-ct2-int8"}
 MARIAN = {"d_model": 512, "layers": 6, "heads": 8, "ffn": 2048, "vocab_size": 58101}
-SENTENCE = "the quick brown fox jumps over the lazy dog and she sells sea shells by the sea shore today"
+SENTENCE = "the quick brown fox jumps"  # ~20 tokens with the bench tokenizer
 MARIAN_OUT_TOKENS = 20
 SESSIONS = 8
 ROUNDS = 3
 UTTERANCES_S = ((0.0, 5.0), (5.0, 13.0), (13.0, 23.0))
 CHUNK_S = 0.1
+TOKENS_PER_WORD = 1.3
 PARTIAL_EVERY_S = 0.25
 
 
 def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM; ru_maxrss would include the parent's peak across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -124,8 +129,11 @@ def child_scheduler(store: str, spec: str) -> dict[str, Any]:
         with lock:
             runtime.translate([SENTENCE], "en", "de", budget)
 
+    def translate_batch(items: list[str]) -> list[str]:
+        return list(runtime.translate(items, "en", "de", budget))
+
     def batched() -> None:
-        engine.scheduler.run(lambda items: runtime.translate(items, "en", "de", budget), "bench", SENTENCE)
+        engine.scheduler.run(translate_batch, "bench", SENTENCE)
 
     single_s = _concurrently(per_session)
     batched_s = _concurrently(batched)
@@ -139,22 +147,22 @@ def _utterance(asr: Any, mt: Any, audio: Any, realistic_mt: str) -> dict[str, fl
     stream = asr.open_stream(AsrOptions(language="en"))
     chunk = int(16000 * CHUNK_S)
     start = time.perf_counter()
-    decodes, last_partial, last_text = 0, 0.0, ""
+    decodes, last_partial = 0, 0.0
     for index, offset in enumerate(range(0, len(audio), chunk)):
         due = start + (index + 1) * CHUNK_S
         time.sleep(max(0.0, due - time.perf_counter()))
         stream.accept(audio[offset : offset + chunk])
         if (index + 1) * CHUNK_S - last_partial >= PARTIAL_EVERY_S:
             last_partial = (index + 1) * CHUNK_S
-            text = stream.partial().text
-            decodes += text != last_text
-            last_text = text
+            before = stream._decoded_samples
+            stream.partial()
+            decodes += stream._decoded_samples != before  # a re-decode: a refreshed partial
     end_of_speech = start + len(audio) / 16000
     final = stream.finalize()
     asr_done = time.perf_counter()
     mt.translate([final.text], "en", "de")
     engine_done = time.perf_counter()
-    tokens = len(mt.runtime.tokenizer(realistic_mt)["input_ids"])
+    tokens = int(TOKENS_PER_WORD * len(realistic_mt.split())) + 2  # what a real opus-mt model emits
     mt.runtime.translate([realistic_mt], "en", "de", tokens)
     realistic_mt_s = time.perf_counter() - engine_done
     return {"audio_s": len(audio) / 16000, "final_s": asr_done - end_of_speech,
@@ -224,8 +232,11 @@ def prepare(workdir: Path, sizes: list[str]) -> Path:
     return store.root
 
 
+THREADS = {"n": "1"}
+
+
 def measure(*argv: str) -> dict[str, Any]:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONWARNINGS": "ignore", "OMP_NUM_THREADS": THREADS["n"]}
     done = subprocess.run(
         [sys.executable, __file__, "--child", *argv], capture_output=True, text=True, env=env, check=False
     )
@@ -252,12 +263,14 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--skip", default="", help="comma list of: whisper,marian,scheduler,delay")
+    parser.add_argument("--threads", default="1", help="OMP_NUM_THREADS for the measured processes")
     parser.add_argument("--child", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     if args.child:
         run_child(args.child)
         return 0
     sizes, skip = args.sizes.split(","), set(args.skip.split(","))
+    THREADS["n"] = args.threads
     store = str(prepare(args.workdir, sorted(set(sizes) | {"base"})))
     results: dict[str, Any] = {}
     if "whisper" not in skip:

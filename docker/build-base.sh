@@ -89,5 +89,5 @@ if podman image exists "$IMAGE"; then
 fi
 [ -s "$TARBALL" ] || build_tarball
 say "importing $TARBALL as $IMAGE"
-podman import --change 'CMD ["bash"]' "$TARBALL" "$IMAGE" >/dev/null
+podman import --quiet --change 'CMD ["bash"]' "$TARBALL" "$IMAGE" >/dev/null
 say "done: $(podman image inspect --format '{{.Size}}' "$IMAGE" | numfmt --to=iec) $IMAGE"

@@ -6,12 +6,14 @@
 #   2. runs one container, waits for gRPC health (cold start), streams the LibriVox sample through it with
 #      `tolk translate --server` and checks finals + Spanish translations;
 #   3. runs two replicas behind the nginx load balancer, streams through it (baseline), streams again in
-#      real time and stops the replica serving it mid-stream: the client must reconnect and lose no final.
+#      real time and stops the replica serving it mid-stream: the client must reconnect and lose no final;
+#   4. the compose wiring on a bridge network: two replicas under the DNS name "backend" behind the
+#      balancer (TOLK_BACKENDS=backend:50051), which must spread calls over both.
 # Prints image size and cold-start-to-healthy time; artifacts (jsonl, logs) go to $TOLK_TEST_OUT.
 #
 # Environment: TOLK_BASE_IMAGE (default: local debootstrap image), TOLK_TORCH_VARIANT (cpu|cuda|none,
 # default cpu), TOLK_WHEEL_DIR (where a torch wheel for offline builds is, default /opt/wheels),
-# TOLK_TEST_PORT (first of 4 loopback ports, default 50751), TOLK_TEST_OUT (default /tmp/tolk-docker-test).
+# TOLK_TEST_PORT (first of 5 loopback ports, default 50751), TOLK_TEST_OUT (default /tmp/tolk-docker-test).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -21,13 +23,16 @@ LB_IMAGE="localhost/tolk-lb:test"
 BASE_IMAGE="${TOLK_BASE_IMAGE:-localhost/debian:bookworm-slim}"
 TORCH_VARIANT="${TOLK_TORCH_VARIANT:-cpu}"
 WHEEL_DIR="${TOLK_WHEEL_DIR:-/opt/wheels}"
-PORT0="${TOLK_TEST_PORT:-50751}"  # and +100.. for metrics
+PORT0="${TOLK_TEST_PORT:-50751}"  # PORT0..PORT0+4; metrics on +100
 SINGLE_PORT=$PORT0 REPLICA1_PORT=$((PORT0 + 1)) REPLICA2_PORT=$((PORT0 + 2)) LB_PORT=$((PORT0 + 3))
+COMPOSE_PORT=$((PORT0 + 4))
 OUT="${TOLK_TEST_OUT:-/tmp/tolk-docker-test}"
 SAMPLE=samples/sense-and-sensibility.wav
 TRANSCRIPT=samples/sense-and-sensibility.txt
 HEALTH_TIMEOUT_S=180
 STOP_AFTER_S=12
+# Like the Kubernetes pod: read-only root filesystem (tmpfs /tmp), no capabilities, no privilege gain.
+HARDENED=(--read-only --cap-drop ALL --security-opt no-new-privileges)
 RUN=(podman run --runtime runc --network=host --detach)
 CONTAINERS=()
 
@@ -40,6 +45,7 @@ cleanup() {
     podman logs "$name" >"$OUT/$name.log" 2>&1 || true
     podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
   done
+  podman network rm tolk-test-net >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -87,7 +93,7 @@ build_images() {
 start_backend() {  # NAME PORT
   CONTAINERS+=("$1")
   podman rm -f -t 0 "$1" >/dev/null 2>&1 || true
-  "${RUN[@]}" --name "$1" -e TOLK_PORT="$2" -e TOLK_METRICS_PORT=$(($2 + 100)) -e TOLK_GRACE_S=3 \
+  "${RUN[@]}" "${HARDENED[@]}" --name "$1" -e TOLK_PORT="$2" -e TOLK_METRICS_PORT=$(($2 + 100)) -e TOLK_GRACE_S=3 \
     -v tolk-test-models:/models "$IMAGE" >/dev/null 2>>"$OUT/podman.err"
 }
 
@@ -125,7 +131,7 @@ single_container() {
   say "cold start to healthy: ${COLD_START_S}s"
   translate "$SINGLE_PORT" "$OUT/single.jsonl"
   check single "$OUT/single.jsonl" --transcript "$TRANSCRIPT" --to es
-  podman rm -f -t 5 tolk-test-single >/dev/null
+  podman rm -f -t 5 tolk-test-single >/dev/null 2>&1
 }
 
 active_streams() {  # PORT -> established connections to it (the lb keeps none idle)
@@ -161,9 +167,38 @@ failover() {
   sleep "$STOP_AFTER_S"
   victim=$(serving_replica)
   say "stopping $victim (SIGTERM: NOT_SERVING, streams get TOLK_GRACE_S, then cancelled)"
-  podman stop -t 10 "$victim" >/dev/null
+  podman stop -t 10 "$victim" >/dev/null 2>&1
   wait "$client" || die "client failed after $victim stopped"
   check failover "$OUT/baseline.jsonl" "$OUT/interrupted.jsonl" --to es --client-log "$OUT/interrupted.jsonl.err"
+}
+
+compose_topology() {
+  # docker-compose.yml's wiring on a bridge network: replicas share the DNS name "backend", the balancer
+  # gets TOLK_BACKENDS=backend:50051 and must spread streams over every address behind that name.
+  local net=tolk-test-net name i
+  say "compose topology: 2 replicas named 'backend' on network $net, balancer published on :$COMPOSE_PORT"
+  podman network exists "$net" || podman network create "$net" >/dev/null
+  for i in 1 2; do
+    name=tolk-test-compose$i
+    CONTAINERS+=("$name")
+    podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
+    podman run --runtime runc --detach "${HARDENED[@]}" --name "$name" --network "$net" \
+      --network-alias backend -v tolk-test-models:/models "$IMAGE" >/dev/null 2>>"$OUT/podman.err"
+  done
+  CONTAINERS+=(tolk-test-compose-lb)
+  podman rm -f -t 0 tolk-test-compose-lb >/dev/null 2>&1 || true
+  podman run --runtime runc --detach --name tolk-test-compose-lb --network "$net" \
+    -p "127.0.0.1:$COMPOSE_PORT:50051" -e TOLK_BACKENDS=backend:50051 -e TOLK_LB_PORT=50051 \
+    "$LB_IMAGE" >/dev/null
+  wait_healthy tolk-test-compose1 "$(date +%s%N)" >/dev/null
+  wait_healthy tolk-test-compose2 "$(date +%s%N)" >/dev/null
+  for i in 1 2 3 4; do
+    .venv/bin/python -m backend.healthcheck --target "127.0.0.1:$COMPOSE_PORT" || die "health through the balancer"
+  done
+  local spread
+  spread=$(podman logs tolk-test-compose-lb 2>/dev/null | grep -o 'upstream=[0-9.:]*' | sort -u | wc -l)
+  [ "$spread" -ge 2 ] || die "the balancer used $spread replica(s) behind 'backend', want 2"
+  say "balancer spread calls over $spread replicas behind the name 'backend'"
 }
 
 mkdir -p "$OUT"
@@ -171,5 +206,6 @@ ensure_tools
 build_images
 single_container
 failover
+compose_topology
 say "PASS  image $(podman image inspect --format '{{.Size}}' "$IMAGE" | numfmt --to=iec)," \
   "cold start to healthy ${COLD_START_S}s; artifacts in $OUT"

@@ -54,6 +54,9 @@ class _LanguageTokens:
 
 def convert_ct2(source: Path, out: Path, arch: str, quantization: str = "int8") -> Path:
     """Converts a transformers checkpoint directory to CTranslate2 (tokenizer files copied alongside)."""
+    from backend.engines.neural_common import quiet_transformers
+
+    quiet_transformers()
     try:
         _converter(source, arch).convert(str(out), quantization=quantization, force=True)
     except (ValueError, KeyError, OSError) as exc:

@@ -86,7 +86,7 @@ def build_whisper(
     vocab, merges = _bpe_vocab((), 400)
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = WhisperTokenizer(vocab=vocab, merges=merges)
-    tokenizer.add_special_tokens({"additional_special_tokens": list(specials[2:])})
+    tokenizer.add_special_tokens({"additional_special_tokens": list(specials[1:])})
     tokenizer.add_tokens(["<|endoftext|>"], special_tokens=True)
     ids = {tok: int(tokenizer.convert_tokens_to_ids(tok)) for tok in specials}  # type: ignore[arg-type]
     processor = WhisperProcessor(WhisperFeatureExtractor(feature_size=size.n_mels), tokenizer)

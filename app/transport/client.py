@@ -33,12 +33,20 @@ MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 RECONNECT_BACKOFF_MS = 250
 """The channel's own reconnect backoff after a lost connection (gRPC's default starts at 1 s)."""
 MAX_RECONNECT_BACKOFF_MS = 2000
+KEEPALIVE_TIME_MS = 30_000
+KEEPALIVE_TIMEOUT_MS = 10_000
 DEFAULT_CHANNEL_OPTIONS: tuple[tuple[str, Any], ...] = (
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ("grpc.initial_reconnect_backoff_ms", RECONNECT_BACKOFF_MS),
     ("grpc.min_reconnect_backoff_ms", RECONNECT_BACKOFF_MS),
     ("grpc.max_reconnect_backoff_ms", MAX_RECONNECT_BACKOFF_MS),
+    # keepalive during calls: a server that stops answering is noticed within 40 s (servers accept
+    # pings every 10 s or slower; see backend/limits.py)
+    ("grpc.keepalive_time_ms", KEEPALIVE_TIME_MS),
+    ("grpc.keepalive_timeout_ms", KEEPALIVE_TIMEOUT_MS),
+    ("grpc.http2.ping_timeout_ms", KEEPALIVE_TIMEOUT_MS),
+    ("grpc.keepalive_permit_without_calls", 0),
 )
 
 

@@ -50,6 +50,8 @@ STATE_COLORS = {
     "connecting": "#d08a1e",
     "error": "#c0392b",
 }
+OVERLAY_MAX_WIDTH_PX = 1400
+OVERLAY_BOTTOM_GAP_PX = 60
 WRITERS = {"srt": to_srt, "vtt": to_vtt, "txt": to_text}
 
 
@@ -153,10 +155,12 @@ class MainWindow(QMainWindow):
             self._place_overlay()
 
     def _place_overlay(self) -> None:
+        """First run: wide across the bottom of the screen, where subtitles belong."""
         screen = QGuiApplication.primaryScreen().availableGeometry()
-        self.overlay.move(
-            screen.center().x() - self.overlay.width() // 2, screen.bottom() - self.overlay.height() - 60
-        )
+        width = min(OVERLAY_MAX_WIDTH_PX, int(screen.width() * 0.8))
+        self.overlay.resize(width, self.overlay.height())
+        x = screen.center().x() - width // 2
+        self.overlay.move(x, screen.bottom() - self.overlay.height() - OVERLAY_BOTTOM_GAP_PX)
 
     def _connect(self) -> None:
         c = self.controller

@@ -28,7 +28,7 @@ from app.core.captions import Segment
 from app.ui.settings import ORIGINAL, OverlayLook
 
 REFRESH_HZ = 20
-PADDING_PX = 16
+PADDING_PX = 24
 RECENT_SEGMENTS = 4
 DEFAULT_SIZE = (1000, 170)
 
@@ -112,7 +112,7 @@ class SubtitleOverlay(QWidget):
     def visible_lines(self) -> list[str]:
         """The wrapped lines currently shown: the last `look.lines`; each segment starts a new line."""
         metrics = QFontMetricsF(self._font())
-        width_px = max(1.0, self.width() - 2 * PADDING_PX)
+        width_px = max(1.0, self.width() - 2 * (PADDING_PX + self._look.outline_px))
         lines = [line for text in self._texts for line in wrap_lines(text, metrics, width_px)]
         return lines[-self._look.lines :]
 

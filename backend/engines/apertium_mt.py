@@ -35,11 +35,11 @@ ISO3_TO_ISO1 = {
     "afr": "af", "ara": "ar", "arg": "an", "bel": "be", "bre": "br", "bul": "bg", "cat": "ca",
     "ces": "cs", "cym": "cy", "dan": "da", "deu": "de", "ell": "el", "eng": "en", "epo": "eo",
     "est": "et", "eus": "eu", "fao": "fo", "fin": "fi", "fra": "fr", "gle": "ga", "glg": "gl",
-    "heb": "he", "hin": "hi", "hrv": "hr", "hbs": "sh", "isl": "is", "ita": "it", "kaz": "kk",
-    "kir": "ky", "lav": "lv", "lit": "lt", "mkd": "mk", "mlt": "mt", "nld": "nl", "nno": "nn",
-    "nob": "nb", "oci": "oc", "pol": "pl", "por": "pt", "ron": "ro", "rus": "ru", "slk": "sk",
-    "slv": "sl", "spa": "es", "sqi": "sq", "srd": "sc", "swe": "sv", "tat": "tt", "tur": "tr",
-    "ukr": "uk", "urd": "ur", "uzb": "uz",
+    "hbs": "sh", "heb": "he", "hin": "hi", "hrv": "hr", "ind": "id", "isl": "is", "ita": "it",
+    "kaz": "kk", "kir": "ky", "lav": "lv", "lit": "lt", "mkd": "mk", "mlt": "mt", "msa": "ms",
+    "nld": "nl", "nno": "nn", "nob": "nb", "nor": "no", "oci": "oc", "pol": "pl", "por": "pt",
+    "ron": "ro", "rus": "ru", "slk": "sk", "slv": "sl", "spa": "es", "sqi": "sq", "srd": "sc",
+    "swe": "sv", "tat": "tt", "tur": "tr", "ukr": "uk", "urd": "ur", "uzb": "uz",
 }  # fmt: skip
 _MODE_NAME = re.compile(r"^([a-z]{2,3})(_[A-Za-z0-9]+)?-([a-z]{2,3})(_[A-Za-z0-9]+)?$")
 

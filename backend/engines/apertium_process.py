@@ -95,8 +95,8 @@ class ApertiumProcess:
             try:
                 return clean(self._round_trip(chunk).decode("utf-8", errors="replace"))
             except _Died:
+                self.close()  # waits for the pipeline and its stderr reader, so the tail is complete
                 reason = self._stderr_tail()
-                self.close()
                 if attempt:
                     raise Unavailable(f"apertium {self.name} exited: {reason or 'no error output'}") from None
         raise AssertionError("unreachable")
@@ -141,6 +141,8 @@ class ApertiumProcess:
         self.starts += 1
 
     def _pipeline_script(self) -> str:
+        if not self._mode_path.is_file():
+            raise Unavailable(f"cannot start apertium {self.name}: {self._mode_path} is missing")
         try:
             done = subprocess.run(
                 ["apertium-wblank-mode", "-z", str(self._mode_path)],
@@ -190,7 +192,6 @@ class ApertiumProcess:
                 self._stderr.append(line.decode("utf-8", errors="replace").strip())
 
     def _stderr_tail(self) -> str:
-        time.sleep(0.05)  # let the drain thread catch the dying pipeline's last words
         return " | ".join(line for line in list(self._stderr) if line)[-300:]
 
     @staticmethod

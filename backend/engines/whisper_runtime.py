@@ -16,22 +16,21 @@ from backend.engines.neural_common import Placement, quiet_transformers, torch_m
 from backend.errors import FailedPrecondition
 
 Features = np.ndarray[Any, np.dtype[np.float32]]
+ENGLISH = "en"
 
 
 def _language_tokens(model_dir: Path) -> dict[str, int]:
-    """Whisper language tokens ("<|en|>" -> id) from the checkpoint's generation config (or ct2 config)."""
+    """Whisper language tokens ("<|en|>" -> id) from the generation config; {} for English-only models."""
     generation = model_dir / "generation_config.json"
-    if generation.is_file():
-        lang_to_id = json.loads(generation.read_text()).get("lang_to_id") or {}
-        if lang_to_id:
-            return {str(tok): int(i) for tok, i in lang_to_id.items()}
-    raise FailedPrecondition(
-        f"{model_dir} lacks generation_config.json with lang_to_id (not a Whisper checkpoint?)"
-    )
+    if not generation.is_file():
+        raise FailedPrecondition(f"{model_dir} lacks generation_config.json (not a Whisper checkpoint?)")
+    lang_to_id = json.loads(generation.read_text()).get("lang_to_id") or {}
+    return {str(tok): int(i) for tok, i in lang_to_id.items()}
 
 
 def checkpoint_languages(model_dir: Path) -> tuple[str, ...]:
-    return tuple(sorted(tok.strip("<|>") for tok in _language_tokens(model_dir)))
+    """ISO codes the checkpoint recognizes (English-only ".en" checkpoints: just "en")."""
+    return tuple(sorted(tok.strip("<|>") for tok in _language_tokens(model_dir))) or (ENGLISH,)
 
 
 class WhisperRuntime(Protocol):
@@ -60,7 +59,7 @@ class TorchWhisper:
         self.model = torch_model(WhisperForConditionalGeneration.from_pretrained(model_dir), placement)
         self._lang_tokens = _language_tokens(model_dir)
         self._token_langs = {i: tok.strip("<|>") for tok, i in self._lang_tokens.items()}
-        self.languages = tuple(sorted(self._token_langs.values()))
+        self.languages = checkpoint_languages(model_dir)
 
     def _tensor(self, features: list[Features]) -> Any:
         import torch
@@ -71,6 +70,8 @@ class TorchWhisper:
     def detect(self, features: list[Features]) -> list[str]:
         import torch
 
+        if not self._lang_tokens:
+            return [ENGLISH] * len(features)
         with torch.inference_mode():
             ids = self.model.detect_language(input_features=self._tensor(features))
         return [self._token_langs.get(int(i), "und") for i in ids.reshape(-1).tolist()]
@@ -84,9 +85,13 @@ class TorchWhisper:
         config.max_length = None
         config.max_new_tokens = max_tokens
         config.num_beams = self.beam_size
+        multilingual = bool(self._lang_tokens)
         with torch.inference_mode():
             out = self.model.generate(
-                self._tensor(features), generation_config=config, language=language, task=task
+                self._tensor(features),
+                generation_config=config,
+                language=language if multilingual else None,
+                task=task if multilingual else None,
             )
         texts = self.tokenizer.batch_decode(out, skip_special_tokens=True)
         return [str(text).strip() for text in texts]
@@ -110,8 +115,7 @@ class Ct2Whisper:
             str(model_dir), device=device, device_index=index, compute_type=placement.ct2_compute_type
         )
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._lang_tokens = _language_tokens(model_dir)
-        self.languages = tuple(sorted(tok.strip("<|>") for tok in self._lang_tokens))
+        self.languages = checkpoint_languages(model_dir)
 
     def _storage(self, features: list[Features]) -> Any:
         import ctranslate2
@@ -126,6 +130,8 @@ class Ct2Whisper:
 
     def decode(self, features: list[Features], language: str, task: str, max_tokens: int) -> list[str]:
         prompt = ["<|startoftranscript|>", f"<|{language}|>", f"<|{task}|>", "<|notimestamps|>"]
+        if not self.model.is_multilingual:
+            prompt = ["<|startoftranscript|>", "<|notimestamps|>"]
         results = self.model.generate(
             self._storage(features), [prompt] * len(features), beam_size=self.beam_size, max_length=max_tokens
         )

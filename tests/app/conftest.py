@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
-pytest.importorskip("PySide6")
-
 from app_fakes import FakeSoundDevice, ServerThread
 
 

@@ -95,7 +95,7 @@ async def test_create_server_contract_binds_port_zero() -> None:
 async def test_serve_runs_until_sigterm_then_stops_gracefully() -> None:
     handles: list[TolkServer] = []
     task = asyncio.create_task(serve(ServerConfig(port=0, grace_s=0.5), handles.append))
-    for _ in range(1000):
+    for _ in range(3000):
         if handles or task.done():
             break
         await asyncio.sleep(0.01)

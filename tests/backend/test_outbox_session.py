@@ -112,7 +112,7 @@ async def test_unread_session_coalesces_partials_and_keeps_every_final(
     session = await open_session("s1", options, LIMITS, registry, executor)
     try:
         await _push_all(session)  # nobody reads while the audio goes in
-        for _ in range(200):
+        for _ in range(3000):  # the worker may lag on a loaded machine
             if session.outbox.coalesced:
                 break
             await asyncio.sleep(0.01)

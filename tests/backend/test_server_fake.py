@@ -152,7 +152,7 @@ async def test_bad_input_gets_its_code_and_a_neighbour_is_unaffected(
 
 
 async def _wait_sessions(handle: TolkServer, count: int) -> None:
-    for _ in range(500):
+    for _ in range(3000):
         if handle.sessions.active == count:
             return
         await asyncio.sleep(0.01)
@@ -171,7 +171,7 @@ async def test_cancel_frees_session_and_stream(fake_server: Fixture, stub: pb_gr
     assert handle.sessions.active == 1 and registry.fake_asr.open_streams == 1
     call.cancel()
     await _wait_sessions(handle, 0)
-    for _ in range(500):
+    for _ in range(3000):
         if registry.fake_asr.open_streams == 0:
             break
         await asyncio.sleep(0.01)
@@ -191,7 +191,7 @@ async def test_cancel_while_engine_is_busy_frees_session(
     call.cancel()
     await _wait_sessions(handle, 0)
     registry.fake_asr.gate.set()  # the thread finishes; the stream is then closed, not leaked
-    for _ in range(500):
+    for _ in range(3000):
         if registry.fake_asr.open_streams == 0:
             break
         await asyncio.sleep(0.01)

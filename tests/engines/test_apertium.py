@@ -151,3 +151,13 @@ def test_escape(text: str, chunk: str) -> None:
 )
 def test_clean(output: str, text: str) -> None:
     assert clean(output) == text
+
+
+def test_a_missing_mode_file_is_unavailable(tmp_path: Path) -> None:
+    mode = ApertiumMode("eng-spa", tmp_path / "eng-spa.mode", EN_ES, False)
+    eng = ApertiumEngine({EN_ES: mode})
+    try:
+        with pytest.raises(Unavailable, match="is missing"):
+            eng.translate(["The house is big."], "en", "es")
+    finally:
+        eng.close()

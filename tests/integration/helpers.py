@@ -51,13 +51,17 @@ async def stream_signal(target: str, samples: np.ndarray, targets: tuple[str, ..
 
 
 def pocketsphinx_direct(samples: np.ndarray) -> str:
-    """The whole utterance decoded by pocketsphinx in one go (its default English model)."""
-    from pocketsphinx import Decoder
+    """The whole utterance decoded by a plain pocketsphinx decoder (same bundled model and config).
 
-    decoder = Decoder()
-    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
+    Live cepstral-mean normalization, as any streaming recognizer must use: `full_utt=True` (batch CMN
+    over the finished utterance) needs the whole utterance before the first frame is decoded, so it
+    cannot give partials; it is not the baseline of a live pipeline.
+    """
+    from backend.engines.pocketsphinx_asr import new_decoder, to_pcm16
+
+    decoder = new_decoder()
     decoder.start_utt()
-    decoder.process_raw(pcm, full_utt=True)
+    decoder.process_raw(to_pcm16(samples), False, False)
     decoder.end_utt()
     hyp = decoder.hyp()
-    return hyp.hypstr if hyp is not None else ""
+    return str(hyp.hypstr) if hyp is not None else ""

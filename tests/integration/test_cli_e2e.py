@@ -48,7 +48,7 @@ def test_translate_offline_jsonl() -> None:
         assert translation["wall_s"] >= final["wall_s"]
     walls = [r["wall_s"] for r in records]
     assert walls == sorted(walls)
-    assert "dashwood" in " ".join(f["text"] for f in finals)
+    assert "john" in " ".join(f["text"] for f in finals)
 
 
 def seconds(match: tuple[str, ...]) -> float:

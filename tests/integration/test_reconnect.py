@@ -17,9 +17,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from app.audio.files import read_audio
 from app.core.events import ConnectionState, Final, SessionEvent, Translation
-from app.pipeline import PipelineOptions, array_source, run_pipeline
+from app.pipeline import PipelineOptions, array_source, run_pipeline, segment
 from app.transport.client import InterpreterClient
-from app.transport.events import StreamOptions
+from app.transport.events import Boundary, StreamOptions
 from app.transport.resilient import RetryPolicy
 from models.metrics import corpus_wer
 
@@ -78,6 +78,16 @@ async def run_session(port: int, on_event: object = None) -> list[SessionEvent]:
     return events
 
 
+async def client_segments() -> list[tuple[float, float]]:
+    """(start, end) of every segment the client VAD cuts from the sample: what the server must finalize."""
+    items = segment(array_source(read_audio(SAMPLE), realtime=False), PipelineOptions())
+    starts, ends = [], []
+    async for item in items:
+        if isinstance(item, Boundary):
+            (starts if item.kind == "start" else ends).append(item.t_s)
+    return list(zip(starts, ends, strict=True))
+
+
 def finals_and_translations(events: list[SessionEvent]) -> tuple[list[Final], list[Translation]]:
     finals = [e for e in events if isinstance(e, Final)]
     return finals, [e for e in events if isinstance(e, Translation) and e.is_final]
@@ -90,7 +100,6 @@ async def test_server_killed_and_restarted_mid_stream(tmp_path: Path) -> None:
     procs = [start_server(port, log)]
     try:
         await wait_serving(port, procs[0])
-        reference = await run_session(port)
 
         def kill_on_first_final(event: SessionEvent) -> None:
             if isinstance(event, Final) and len(procs) == 1:
@@ -107,13 +116,17 @@ async def test_server_killed_and_restarted_mid_stream(tmp_path: Path) -> None:
     states = [e.status for e in events if isinstance(e, ConnectionState)]
     assert states[0] == "connected" and "reconnecting" in states and states[-1] == "connected"
 
-    ref_finals, _ = finals_and_translations(reference)
+    expected = await client_segments()
     finals, translations = finals_and_translations(events)
     ids = [f.segment_id for f in finals]
-    assert ids == list(range(len(ref_finals))), "segment ids must continue without gaps or repeats"
-    assert [(t.segment_id, t.target_language) for t in translations] == [(i, "es") for i in ids]
-    for got, want in zip(finals, ref_finals, strict=True):
-        assert got.audio_start_s == pytest.approx(want.audio_start_s, abs=0.01)
-        assert got.audio_end_s == pytest.approx(want.audio_end_s, abs=0.01)
-    # the restarted server decodes re-sent segments without the first ones' adaptation: close, not equal
-    assert corpus_wer(zip([f.text for f in ref_finals], [f.text for f in finals], strict=True)) < 0.15
+    assert ids == list(range(len(expected))), "segment ids must continue without gaps or repeats"
+    keys = [(t.segment_id, t.target_language) for t in translations]  # may interleave across segments
+    assert sorted(keys) == [(i, "es") for i in ids], "one Spanish translation per final, none repeated"
+    position = {id(e): i for i, e in enumerate(events)}
+    final_at = {f.segment_id: position[id(f)] for f in finals}
+    assert all(position[id(t)] > final_at[t.segment_id] for t in translations)
+    for final, (start_s, end_s) in zip(finals, expected, strict=True):
+        assert final.audio_start_s == pytest.approx(start_s, abs=0.001)
+        assert final.audio_end_s == pytest.approx(end_s, abs=0.001)
+    references = SAMPLE.with_suffix(".txt").read_text().splitlines()
+    assert corpus_wer(zip(references, [f.text for f in finals], strict=True)) < 0.5

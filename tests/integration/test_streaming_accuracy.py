@@ -20,7 +20,6 @@ WER_MARGIN = 0.02
 ESPEAK_SENTENCES = (
     "the weather is nice today",
     "please open the door",
-    "i would like a cup of coffee",
     "where is the train station",
 )
 

@@ -98,22 +98,7 @@ async def make_server(registry: SpyRegistry) -> AsyncIterator[ServerFactory]:
     started: list[TolkServer] = []
 
     async def make(**overrides: Any) -> TolkServer:
-        # TEMP until backend-done: protection built here, not from ServerConfig
-        from backend.hardening import build_protection
-        from backend.limits import Keepalive, Limits
-        lim = {k: overrides.pop(k) for k in list(overrides) if k in ("max_streams_per_client", "audio_s_per_min", "idle_timeout_s", "max_stream_s")}
-        ka = {k: overrides.pop(k) for k in list(overrides) if k in ("keepalive_time_s", "keepalive_timeout_s")}
-        tokens = overrides.pop("auth_tokens", None)
-        if "max_sessions" in overrides:
-            lim["max_sessions"] = overrides["max_sessions"]
-        keep = Keepalive(time_s=ka.get("keepalive_time_s", 20.0), timeout_s=ka.get("keepalive_timeout_s", 10.0))
-        try:
-            prot = build_protection(Limits(keepalive=keep, **lim), None, tokens)
-        except Exception as exc:
-            raise ValueError(str(exc)) from None
-        handle = await start_server(replace(BASE, **overrides), registry, interceptors=prot.interceptors, options=prot.options)
-        handle.guard = prot.guard  # type: ignore[attr-defined]
-        handle.metrics = prot.metrics  # type: ignore[attr-defined]
+        handle = await start_server(replace(BASE, **overrides), registry)
         started.append(handle)
         await asyncio.wait_for(asyncio.shield(handle.ready), WAIT_S)
         return handle

@@ -74,7 +74,7 @@ async def test_session_behind_a_dead_connection_is_freed(
     make_server: ServerFactory, chunks: list[bytes]
 ) -> None:
     server = await make_server(
-        keepalive_time_s=KEEPALIVE_TIME_S, keepalive_timeout_s=KEEPALIVE_TIMEOUT_S, idle_timeout_s=600.0
+        keepalive_s=KEEPALIVE_TIME_S, keepalive_timeout_s=KEEPALIVE_TIMEOUT_S, idle_timeout_s=600.0
     )
     proxy = FreezingProxy(server.port)
     port = await proxy.start()

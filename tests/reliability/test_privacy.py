@@ -21,12 +21,13 @@ from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 from .conftest import audio_request, interpret
 from .serverproc import spawn
 
-CANARY = "my secret number is seven hundred and forty two"
+CANARY = "the secret password is orange"
 CHUNK_S = 0.1
 
 
 def _speak(path: Path) -> tuple[bytes, int]:
-    subprocess.run(["espeak-ng", "-s", "140", "-w", str(path), CANARY], check=True, capture_output=True)
+    """The canary spoken by espeak-ng (LINEAR16 at its own rate), with a second of silence around it."""
+    subprocess.run(["espeak-ng", "-s", "120", "-w", str(path), CANARY], check=True, capture_output=True)
     samples, rate = sf.read(path, dtype="int16")
     silence = b"\x00\x00" * rate
     return silence + samples.astype("<i2").tobytes() + silence, rate
@@ -75,4 +76,5 @@ async def test_canary_phrase_leaves_no_trace(tmp_path: Path) -> None:
     assert canary_words, f"the engine did not hear the canary ({heard}); the test would prove nothing"
     needles = [w.encode() for w in canary_words + [w for w in translated if len(w) >= 6]]
     needles.append(pcm[len(pcm) // 2 : len(pcm) // 2 + 64].lower())
+    assert (tmp_path / "server.log").read_text().strip(), "the server logged nothing to search"
     assert _traces(tmp_path, needles) == []

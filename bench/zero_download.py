@@ -6,7 +6,7 @@
 - apertium: per-sentence latency of the persistent null-flush pipeline vs one `apertium eng-spa`
   process per sentence (the baseline), same sentences, same run.
 
-Run: `.venv/bin/python -m bench.engines [--json]`.
+Run: `.venv/bin/python -m bench.zero_download [--json]`.
 """
 
 from __future__ import annotations
