@@ -37,6 +37,7 @@ T = TypeVar("T")
 
 STOP_GRACE_S = 15.0
 """How long a stopping session may flush its last segment before it is cancelled."""
+LOOP_STOP_TIMEOUT_S = 10.0
 NO_DEVICE_MESSAGE = "No audio input found. Connect a microphone, or tick 'Play a file as the microphone'."
 
 
@@ -70,15 +71,29 @@ class LoopThread(QThread):
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
         self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+        self.loop.run_until_complete(self.loop.shutdown_default_executor())  # pending capture reads
         self.loop.close()
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
+    @staticmethod
+    async def _cancel_all() -> None:
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def stop(self) -> None:
-        if self.isRunning():
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.wait()
+        """Cancels what still runs on the loop (e.g. a capabilities query), then ends the thread."""
+        if not self.isRunning():
+            return
+        try:
+            self.submit(self._cancel_all()).result(timeout=LOOP_STOP_TIMEOUT_S)
+        except concurrent.futures.TimeoutError:
+            log.warning("tasks on the controller loop did not finish in time")
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.wait()
 
 
 def language_pairs(capabilities: Capabilities) -> dict[str, list[str]]:

@@ -45,6 +45,7 @@ class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         self.admission = Admission(limits.max_sessions, limits.max_streams_per_client, limits.audio_s_per_min)
         self._clock = clock
         self._drain = asyncio.Event()
+        self._inputs: set[GuardedInput] = set()
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -59,6 +60,8 @@ class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     def drain(self) -> None:
         """Refuses new calls (UNAVAILABLE) and cuts the input of running streams so they flush and end."""
         self._drain.set()
+        for guarded in list(self._inputs):
+            guarded.interrupt()
 
     async def wait_idle(self, timeout_s: float) -> bool:
         """Waits until no stream is running; False when `timeout_s` passed first."""
@@ -101,7 +104,10 @@ class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             self.metrics.active_sessions.inc()
             self.metrics.sessions.inc()
             meter = StreamMeter(client, self.admission, self.metrics, self._clock)
-            guarded = GuardedInput(requests, meter, self.limits, self._drain, self._clock)
+            guarded = GuardedInput(requests, meter, self.limits, self._clock)
+            self._inputs.add(guarded)
+            if self.draining:
+                guarded.interrupt()
             try:
                 async for response in _responses(behavior, guarded, context):
                     meter.observe(response)
@@ -112,7 +118,7 @@ class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                 self.metrics.errors.labels(_code_name(context)).inc()
                 raise
             finally:
-                await guarded.close()
+                self._inputs.discard(guarded)
                 lease.release()
                 self.metrics.active_sessions.dec()
                 if self.admission.active == 0:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import grpc
 from tolk.v1 import interpreter_pb2 as pb
@@ -97,60 +97,54 @@ class StreamMeter:
             histogram.observe(delay)
 
 
-_END = object()
-
-
-async def _next(requests: AsyncIterator[Any]) -> Any:
-    try:
-        return await anext(requests)
-    except StopAsyncIteration:
-        return _END
-
-
 class GuardedInput:
-    """An async iterator over the client's requests that ends early on a stream limit or drain."""
+    """An async iterator over the client's requests that ends early on a stream limit or drain.
+
+    Waiting for the next request runs under one `asyncio.timeout` scope (no helper tasks): it expires at
+    the nearer of the idle and stream-length limits, and `interrupt()` (drain) expires it at once.
+    """
 
     def __init__(
-        self,
-        requests: AsyncIterator[Any],
-        meter: StreamMeter,
-        limits: Limits,
-        drain: asyncio.Event,
-        clock: Callable[[], float],
+        self, requests: AsyncIterator[Any], meter: StreamMeter, limits: Limits, clock: Callable[[], float]
     ) -> None:
         self._requests = requests
         self._meter = meter
         self._limits = limits
         self._clock = clock
         self._started_at = clock()
-        self._drain_waiter: asyncio.Task[Any] = asyncio.ensure_future(drain.wait())
-        self._pending: asyncio.Task[Any] | None = None
+        self._scope: asyncio.Timeout | None = None
+        self._drained = False
         self._ended = False
         self.cut: Cut | None = None
 
     def __aiter__(self) -> GuardedInput:
         return self
 
+    def interrupt(self) -> None:
+        """The server drains: the input ends now (or at the next read) and the call ends UNAVAILABLE."""
+        self._drained = True
+        if self._scope is not None and not self._scope.expired():
+            self._scope.reschedule(asyncio.get_running_loop().time())
+
     async def __anext__(self) -> Any:
         if self._ended:
             raise StopAsyncIteration
-        if self._pending is None:
-            self._pending = asyncio.ensure_future(_next(self._requests))
         timeout_s, cut = self._next_limit()
-        done, _ = await asyncio.wait(
-            {self._pending, self._drain_waiter}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED
-        )
-        if self._pending in done:
-            request = self._pending.result()
-            self._pending = None
-            if request is _END:
-                self._ended = True
-                raise StopAsyncIteration
-            return self._accounted(request)
-        if self._drain_waiter in done:
-            cut = Cut(grpc.StatusCode.UNAVAILABLE, DRAINING_MESSAGE)
-        await self._end(cut)
-        raise StopAsyncIteration
+        if self._drained:
+            self._stop(Cut(grpc.StatusCode.UNAVAILABLE, DRAINING_MESSAGE))
+        when = None if timeout_s is None else asyncio.get_running_loop().time() + timeout_s
+        try:
+            async with asyncio.timeout(when) as scope:
+                self._scope = scope
+                request = await anext(self._requests)
+        except StopAsyncIteration:
+            self._ended = True
+            raise
+        except TimeoutError:
+            self._stop(Cut(grpc.StatusCode.UNAVAILABLE, DRAINING_MESSAGE) if self._drained else cut)
+        finally:
+            self._scope = None
+        return self._accounted(request)
 
     def _next_limit(self) -> tuple[float | None, Cut | None]:
         """Seconds until the nearer of the idle and stream-length limits, and the cut it causes."""
@@ -171,30 +165,11 @@ class GuardedInput:
         try:
             self._meter.request(request)
         except ResourceExhausted as exc:
-            self.cut = Cut(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
-            self._ended = True
-            raise StopAsyncIteration from None
+            self._stop(Cut(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc)))
         return request
 
-    async def _end(self, cut: Cut | None) -> None:
+    def _stop(self, cut: Cut | None) -> NoReturn:
+        """Ends the input (the servicer flushes as on a half-close) and remembers why."""
         self.cut = cut
         self._ended = True
-        self._cancel_pending()
-
-    def _cancel_pending(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None and not pending.done():
-            pending.add_done_callback(_consume)
-            pending.cancel()
-
-    async def close(self) -> None:
-        """Stops the helper tasks (the call is over)."""
-        self._ended = True
-        self._drain_waiter.cancel()
-        self._cancel_pending()
-
-
-def _consume(task: asyncio.Task[Any]) -> None:
-    """Retrieves a cancelled read's outcome so asyncio does not report it as never retrieved."""
-    if not task.cancelled():
-        task.exception()
+        raise StopAsyncIteration

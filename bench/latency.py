@@ -55,6 +55,8 @@ class Timings:
     final_s: list[float] = field(default_factory=list)
     translation_s: list[float] = field(default_factory=list)
     missed: int = 0
+    finals: int = 0
+    empty_finals: int = 0
 
 
 def _trim(samples: Samples) -> Samples:
@@ -125,6 +127,8 @@ def tolk_timings(received: list[tuple[float, SessionEvent]], utterances: list[Ut
                     event.audio_start_s, event.audio_end_s, utterances
                 )
                 final_at[event.segment_id] = t
+                timings.finals += 1
+                timings.empty_finals += not event.text
                 if utt is not None and event.text:
                     last_final[utt] = max(last_final.get(utt, 0.0), t)
         elif isinstance(event, Translation) and event.is_final and event.segment_id in final_at:
@@ -213,6 +217,7 @@ def report(tolk: Timings, base: Timings, utterances: int) -> dict[str, object]:
         "missed": {"tolk": tolk.missed, "pocketsphinx": base.missed},
     }
     print(f"{utterances} utterances; missed (no final): tolk {tolk.missed}, pocketsphinx live {base.missed}")
+    print(f"tolk finals: {tolk.finals} ({tolk.empty_finals} empty)")
     print(f"{'delay (s)':<28}{'tolk med':>10}{'tolk p95':>10}{'ps med':>10}{'ps p95':>10}{'ratio med':>11}")
     for name, ours, theirs in (
         ("first partial after start", tolk.first_partial_s, base.first_partial_s),

@@ -228,7 +228,9 @@ SERVER_SCRIPT = """
 import asyncio, sys
 from backend.config import ServerConfig
 from backend.server import serve
-asyncio.run(serve(ServerConfig(host="127.0.0.1", port=int(sys.argv[1]), max_sessions=int(sys.argv[2]))))
+config = ServerConfig(host="127.0.0.1", port=int(sys.argv[1]), max_sessions=int(sys.argv[2]),
+                      max_streams_per_client=0, audio_s_per_min=0)
+asyncio.run(serve(config))
 """
 
 

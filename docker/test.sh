@@ -4,7 +4,8 @@
 #   1. installs podman/runc/debootstrap when missing; builds a local Debian base image (cached in
 #      docker/.base/) unless TOLK_BASE_IMAGE names one that can be pulled; builds the tolk and lb images;
 #   2. runs one container, waits for gRPC health (cold start), streams the LibriVox sample through it with
-#      `tolk translate --server` and checks finals + Spanish translations;
+#      `tolk translate --server` and checks finals + Spanish translations; then the same with the neural
+#      engines (random-weight Whisper + Marian built here) from a read-only model store volume;
 #   3. runs two replicas behind the nginx load balancer, streams through it (baseline), streams again in
 #      real time and stops the replica serving it mid-stream: the client must reconnect and lose no final;
 #   4. the compose wiring on a bridge network: two replicas under the DNS name "backend" behind the
@@ -87,14 +88,17 @@ build_images() {
   say "building $LB_IMAGE"
   podman build "${args[@]}" -f docker/lb/Dockerfile -t "$LB_IMAGE" . >"$OUT/build-lb.log" 2>&1 \
     || { tail -n 30 "$OUT/build-lb.log" >&2; die "lb image build failed"; }
-  say "image size: $(podman image inspect --format '{{.Size}}' "$IMAGE" | numfmt --to=iec)"
+  say "image size: $(podman image inspect --format '{{.Size}}' "$IMAGE" | numfmt --to=si)B"
 }
 
-start_backend() {  # NAME PORT
-  CONTAINERS+=("$1")
-  podman rm -f -t 0 "$1" >/dev/null 2>&1 || true
-  "${RUN[@]}" "${HARDENED[@]}" --name "$1" -e TOLK_PORT="$2" -e TOLK_METRICS_PORT=$(($2 + 100)) -e TOLK_GRACE_S=3 \
-    -v tolk-test-models:/models "$IMAGE" >/dev/null 2>>"$OUT/podman.err"
+start_backend() {  # NAME PORT [PODMAN RUN ARGS...] (default: the tolk-test-models volume on /models)
+  local name=$1 port=$2
+  shift 2
+  [ $# -gt 0 ] || set -- -v tolk-test-models:/models
+  CONTAINERS+=("$name")
+  podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
+  "${RUN[@]}" "${HARDENED[@]}" --name "$name" -e TOLK_PORT="$port" -e TOLK_METRICS_PORT=$((port + 100)) \
+    -e TOLK_GRACE_S=3 "$@" "$IMAGE" >/dev/null 2>>"$OUT/podman.err"
 }
 
 elapsed_ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
@@ -122,6 +126,20 @@ check() {
   .venv/bin/python tests/container/captions_check.py "$@" || die "caption check failed: $*"
 }
 
+check_metrics() {  # PORT: the Prometheus endpoint answers from outside the container and counted the stream
+  local sessions
+  sessions=$(.venv/bin/python - "$1" <<'PY'
+import sys
+import urllib.request
+
+text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=5).read().decode()
+print(sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith("tolk_sessions_total")))
+PY
+  ) || die "no metrics on :$1"
+  [ "${sessions%.*}" -ge 1 ] || die "metrics on :$1 counted $sessions sessions, want >= 1"
+  say "metrics on :$1: tolk_sessions_total=$sessions"
+}
+
 single_container() {
   say "single container on :$SINGLE_PORT"
   local start
@@ -131,7 +149,41 @@ single_container() {
   say "cold start to healthy: ${COLD_START_S}s"
   translate "$SINGLE_PORT" "$OUT/single.jsonl"
   check single "$OUT/single.jsonl" --transcript "$TRANSCRIPT" --to es
+  check_metrics $((SINGLE_PORT + 100))
   podman rm -f -t 5 tolk-test-single >/dev/null 2>&1
+}
+
+build_test_store() {  # DIR: random-weight Whisper + Marian checkpoints (no download) in a model store
+  local store=$1 ckpt="$OUT/checkpoints"
+  rm -rf "$store" "$ckpt"
+  .venv/bin/python - "$ckpt" >"$OUT/synthetic.log" 2>&1 <<'PY' || die "building test checkpoints failed"
+import sys
+from pathlib import Path
+
+from models.synthetic import build_marian, build_whisper
+
+build_whisper(Path(sys.argv[1]) / "whisper")
+build_marian(Path(sys.argv[1]) / "marian")
+PY
+  .venv/bin/tolk models --store "$store" import "$ckpt/whisper" --name whisper-test >/dev/null
+  .venv/bin/tolk models --store "$store" import "$ckpt/marian" --name opus-mt-en-es >/dev/null
+  chmod -R a+rX "$store"
+}
+
+neural_engines() {
+  # The neural stack in the image (torch, transformers) with models from a read-only store volume.
+  if [ "$TORCH_VARIANT" = none ]; then say "TORCH_VARIANT=none: no neural engines to check"; return; fi
+  say "neural engines (random-weight Whisper + Marian) from a read-only model store on :$SINGLE_PORT"
+  local store="$OUT/model-store" start
+  build_test_store "$store"
+  start=$(date +%s%N)
+  start_backend tolk-test-neural "$SINGLE_PORT" -v "$store:/models:ro" \
+    -e TOLK_ASR=whisper:whisper-test -e TOLK_MT=seq2seq:opus-mt-en-es
+  NEURAL_START_S=$(wait_healthy tolk-test-neural "$start")
+  say "neural engines: cold start to healthy ${NEURAL_START_S}s"
+  translate "$SINGLE_PORT" "$OUT/neural.jsonl"
+  check structure "$OUT/neural.jsonl" --to es
+  podman rm -f -t 5 tolk-test-neural >/dev/null 2>&1
 }
 
 active_streams() {  # PORT -> established connections to it (the lb keeps none idle)
@@ -205,7 +257,8 @@ mkdir -p "$OUT"
 ensure_tools
 build_images
 single_container
+neural_engines
 failover
 compose_topology
-say "PASS  image $(podman image inspect --format '{{.Size}}' "$IMAGE" | numfmt --to=iec)," \
-  "cold start to healthy ${COLD_START_S}s; artifacts in $OUT"
+say "PASS  image $(podman image inspect --format '{{.Size}}' "$IMAGE" | numfmt --to=si)B," \
+  "cold start to healthy ${COLD_START_S}s (neural engines ${NEURAL_START_S:-n/a}s); artifacts in $OUT"

@@ -4,11 +4,11 @@
 #   docs/screenshots/main-window.png   the main window (captions view, settings, status bar)
 #   docs/screenshots/overlay.png       the subtitle overlay on its own
 #   docs/screenshots/screen.png        the whole virtual screen: window with the overlay over it
-# Usage: scripts/screenshots.sh [SECONDS]   (how long the sample plays before the shots; default 30)
+# Usage: scripts/screenshots.sh [SECONDS]   (how long the sample plays before the shots; default 28)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SECONDS_TO_PLAY="${1:-30}"
+SECONDS_TO_PLAY="${1:-28}"
 OUT=docs/screenshots
 SCREEN="1440x1000x24"
 PYTHON="${PYTHON:-.venv/bin/python}"

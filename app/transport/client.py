@@ -163,6 +163,8 @@ class InterpreterClient:
                 raise error_from_rpc(exc, self.target) from None
             if response is grpc.aio.EOF:
                 await self._check_status(call)
+                if not writer.done():
+                    raise UnavailableError("the server ended the stream before all audio was sent")
                 return
             event = event_from_response(response, clock.elapsed())
             if event is not None:

@@ -44,7 +44,7 @@ class StreamTuning:
     """
 
     min_audio_s: float = 0.3
-    redecode_s: float = 0.4
+    redecode_s: float = 0.25
     detect_until_s: float = 2.0
     split_after_s: float = 25.0
     split_search_s: float = 10.0
@@ -96,17 +96,19 @@ class WhisperEngine:
         bucket, feats = self.features(audio)
         return self.scheduler.run(self._detect_batch, ("detect", bucket), feats)
 
-    def decode(self, audio: Samples, language: str, task: str) -> list[str]:
+    def decode(self, audio: Samples, language: str, task: str, prefix: str = "") -> list[str]:
+        """Words of the whole window; `prefix` (committed words) may be forced as their start."""
         bucket, feats = self.features(audio)
-        item = (feats, language, task, min(220, MIN_TOKENS + MAX_TOKENS_PER_S * bucket))
+        item = (feats, language, task, min(220, MIN_TOKENS + MAX_TOKENS_PER_S * bucket), prefix)
         return str(self.scheduler.run(self._decode_batch, (language, task, bucket), item)).split()
 
     def _detect_batch(self, items: list[Features]) -> list[str]:
         return self.runtime.detect(items)
 
-    def _decode_batch(self, items: list[tuple[Features, str, str, int]]) -> list[str]:
-        _, language, task, max_tokens = items[0]
-        return self.runtime.decode([item[0] for item in items], language, task, max_tokens)
+    def _decode_batch(self, items: list[tuple[Features, str, str, int, str]]) -> list[str]:
+        _, language, task, max_tokens, _ = items[0]
+        features, prefixes = [item[0] for item in items], [item[4] for item in items]
+        return self.runtime.decode(features, language, task, max_tokens, prefixes)
 
     def close(self) -> None:
         self.scheduler.close()
@@ -152,7 +154,8 @@ class WhisperStream:
 
     def _decode(self, audio: Samples) -> list[str]:
         self._decoded_samples = len(audio)
-        return self.engine.decode(audio, self._language_for(audio), self.options.task)
+        prefix = " ".join(self._agreement.committed)
+        return self.engine.decode(audio, self._language_for(audio), self.options.task, prefix)
 
     def _hypothesis(self, tail: list[str]) -> Hypothesis:
         stable = " ".join([*self._done, *self._agreement.committed])

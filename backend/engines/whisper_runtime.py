@@ -17,6 +17,8 @@ from backend.errors import FailedPrecondition
 
 Features = np.ndarray[Any, np.dtype[np.float32]]
 ENGLISH = "en"
+MAX_DECODE_TOKENS = 440
+MIN_NEW_TOKENS = 16
 
 
 def _language_tokens(model_dir: Path) -> dict[str, int]:
@@ -39,7 +41,11 @@ class WhisperRuntime(Protocol):
 
     def detect(self, features: list[Features]) -> list[str]: ...
 
-    def decode(self, features: list[Features], language: str, task: str, max_tokens: int) -> list[str]: ...
+    def decode(
+        self, features: list[Features], language: str, task: str, max_tokens: int, prefixes: list[str]
+    ) -> list[str]:
+        """Full-window texts. A runtime may force each item's committed `prefix` as the start of its
+        output (then only the rest is decoded); one that does not re-decodes everything."""
 
     def close(self) -> None: ...
 
@@ -76,7 +82,9 @@ class TorchWhisper:
             ids = self.model.detect_language(input_features=self._tensor(features))
         return [self._token_langs.get(int(i), "und") for i in ids.reshape(-1).tolist()]
 
-    def decode(self, features: list[Features], language: str, task: str, max_tokens: int) -> list[str]:
+    def decode(
+        self, features: list[Features], language: str, task: str, max_tokens: int, prefixes: list[str]
+    ) -> list[str]:
         import copy
 
         import torch
@@ -128,12 +136,27 @@ class Ct2Whisper:
         results = self.model.detect_language(self._storage(features))
         return [str(ranked[0][0]).strip("<|>") for ranked in results]
 
-    def decode(self, features: list[Features], language: str, task: str, max_tokens: int) -> list[str]:
-        prompt = ["<|startoftranscript|>", f"<|{language}|>", f"<|{task}|>", "<|notimestamps|>"]
+    def _prompt(self, language: str, task: str, prefix: str) -> list[int]:
+        tokens = ["<|startoftranscript|>", f"<|{language}|>", f"<|{task}|>", "<|notimestamps|>"]
         if not self.model.is_multilingual:
-            prompt = ["<|startoftranscript|>", "<|notimestamps|>"]
+            tokens = ["<|startoftranscript|>", "<|notimestamps|>"]
+        ids = [self.tokenizer.token_to_id(token) for token in tokens]
+        if None in ids:
+            raise FailedPrecondition(f"the Whisper tokenizer lacks one of {tokens}; re-import the checkpoint")
+        forced = self.tokenizer.encode(" " + prefix, add_special_tokens=False).ids if prefix else []
+        return [int(i) for i in ids if i is not None] + list(forced)
+
+    def decode(
+        self, features: list[Features], language: str, task: str, max_tokens: int, prefixes: list[str]
+    ) -> list[str]:
+        """Forces each committed prefix (CTranslate2 returns it with the continuation)."""
+        prompts = [self._prompt(language, task, prefix) for prefix in prefixes]
+        longest = max(len(prompt) for prompt in prompts)
         results = self.model.generate(
-            self._storage(features), [prompt] * len(features), beam_size=self.beam_size, max_length=max_tokens
+            self._storage(features),
+            prompts,
+            beam_size=self.beam_size,
+            max_length=min(MAX_DECODE_TOKENS, max(max_tokens, longest + MIN_NEW_TOKENS)),
         )
         return [self.tokenizer.decode(r.sequences_ids[0], skip_special_tokens=True).strip() for r in results]
 

@@ -5,6 +5,7 @@
 
 `single`: finals exist, segment ids are consecutive, each final has exactly one final translation per
 target language, the transcript matches the reference well enough, and the translations look Spanish.
+`structure`: the same without looking at the text (random-weight test models say nothing sensible).
 `failover`: both runs pass the single checks; the interrupted run reconnected (a connection event in the
 jsonl or a "tolk: reconnecting" line in --client-log, the client's stderr); no final of the baseline
 is lost (every baseline final's audio span is covered by an interrupted-run final, and the words match).
@@ -104,7 +105,7 @@ def recall(reference: list[str], hypothesis: list[str]) -> float:
     return hits / len(reference)
 
 
-def single_problems(run: Run, targets: list[str], reference: str | None) -> list[str]:
+def single_problems(run: Run, targets: list[str], reference: str | None, text: bool = True) -> list[str]:
     problems: list[str] = []
     ids = [int(f["segment"]) for f in run.finals]
     if len(ids) < MIN_FINALS:
@@ -120,7 +121,7 @@ def single_problems(run: Run, targets: list[str], reference: str | None) -> list
     found = recall(words(reference), transcript) if reference is not None else 1.0
     if found < MIN_REFERENCE_RECALL:
         problems.append(f"transcript recall {found:.2f} < {MIN_REFERENCE_RECALL}")
-    if "es" in targets:
+    if text and "es" in targets:
         spanish = [w for t in run.translations if t["lang"] == "es" for w in words(t["text"])]
         hits = sum(1 for w in spanish if w in SPANISH_WORDS)
         if hits < MIN_SPANISH_HITS:
@@ -166,7 +167,7 @@ def summary(run: Run) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("mode", choices=("single", "failover"))
+    parser.add_argument("mode", choices=("single", "structure", "failover"))
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--transcript", type=Path, help="reference text (single)")
     parser.add_argument("--to", default="es", help="comma-separated target languages")
@@ -174,9 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     targets = [t for t in args.to.split(",") if t]
     runs = [load(path) for path in args.files[:-1]] + [load(args.files[-1], args.client_log)]
-    if args.mode == "single":
+    if args.mode in ("single", "structure"):
         reference = args.transcript.read_text(encoding="utf-8") if args.transcript else None
-        problems = single_problems(runs[0], targets, reference)
+        problems = single_problems(runs[0], targets, reference, text=args.mode == "single")
         print(json.dumps(summary(runs[0])))
     else:
         if len(runs) != 2:

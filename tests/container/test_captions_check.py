@@ -55,6 +55,14 @@ def test_missing_translation_duplicate_final_and_english_output_fail(tmp_path: P
     assert captions_check.main(["single", str(_write(tmp_path, "c.jsonl", english))]) == 1
 
 
+def test_structure_ignores_the_words_but_not_a_missing_translation(tmp_path: Path) -> None:
+    events = _run(SEGMENTS)
+    gibberish = [e | {"text": "jujuju"} for e in events]
+    assert captions_check.main(["structure", str(_write(tmp_path, "a.jsonl", gibberish))]) == 0
+    assert captions_check.main(["single", str(_write(tmp_path, "b.jsonl", gibberish))]) == 1
+    assert captions_check.main(["structure", str(_write(tmp_path, "c.jsonl", gibberish[:-1]))]) == 1
+
+
 def test_failover_passes_when_every_final_survives(tmp_path: Path) -> None:
     baseline = _write(tmp_path, "base.jsonl", _run(SEGMENTS))
     interrupted = _write(tmp_path, "int.jsonl", _reconnected(_run(SEGMENTS)))

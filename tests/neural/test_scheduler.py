@@ -61,10 +61,11 @@ def test_batched_translations_equal_unbatched(registry: Registry, spec: str) -> 
     assert engine.translate(texts, "en", "de") == one_by_one
 
 
-def test_concurrent_whisper_sessions_equal_sequential(registry: Registry, speech: object) -> None:
+@pytest.mark.parametrize("spec", ["whisper:whisper-tiny", "whisper:whisper-tiny-ct2-int8"])
+def test_concurrent_whisper_sessions_equal_sequential(registry: Registry, speech: object, spec: str) -> None:
     from backend.engines.whisper_asr import WhisperEngine
 
-    engine = registry.asr("whisper:whisper-tiny")
+    engine = registry.asr(spec)
     assert isinstance(engine, WhisperEngine)
     clips = [speech[: 16000 * n] for n in (1, 2, 3)]  # type: ignore[index]
     sequential = [engine.decode(clip, "en", "transcribe") for clip in clips]

@@ -106,3 +106,11 @@ def test_offline_defaults(store: ModelStore, tmp_path: Path) -> None:
     assert (asr, mt) == ("pocketsphinx", "apertium")
     assert "tolk models pull" in reason
     shutil.rmtree(tmp_path / "none", ignore_errors=True)
+
+
+def test_pull_helpers() -> None:
+    from models.hub import _weights_patterns, default_name
+
+    assert default_name("openai/whisper-base") == "whisper-base"
+    assert _weights_patterns(["model.safetensors", "pytorch_model.bin"]) == ["*.safetensors"]
+    assert _weights_patterns(["pytorch_model.bin", "tf_model.h5"]) == ["pytorch_model*.bin"]

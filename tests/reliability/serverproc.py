@@ -43,9 +43,13 @@ class ServerProcess:
     def target(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def health(self) -> int | None:
+    def health(self, credentials: grpc.ChannelCredentials | None = None) -> int | None:
         """The health status (SERVING=1, NOT_SERVING=2), or None when it does not answer."""
-        with grpc.insecure_channel(self.target) as channel:
+        if credentials is None:
+            opened = grpc.insecure_channel(self.target)
+        else:
+            opened = grpc.secure_channel(self.target, credentials)
+        with opened as channel:
             try:
                 reply = health_pb2_grpc.HealthStub(channel).Check(
                     health_pb2.HealthCheckRequest(), timeout=2.0
@@ -54,14 +58,14 @@ class ServerProcess:
                 return None
         return int(reply.status)
 
-    def wait_serving(self) -> None:
+    def wait_serving(self, credentials: grpc.ChannelCredentials | None = None) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(
                     f"server exited with {self.process.returncode}: {self.log_path.read_text()}"
                 )
-            if self.health() == health_pb2.HealthCheckResponse.SERVING:
+            if self.health(credentials) == health_pb2.HealthCheckResponse.SERVING:
                 return
             time.sleep(0.2)
         raise TimeoutError("server not SERVING in time")

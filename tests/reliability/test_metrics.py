@@ -43,7 +43,9 @@ async def _bad_first_request() -> AsyncIterator[pb.InterpretRequest]:
     yield pb.InterpretRequest(audio=pb.AudioChunk(data=b"\x00\x00"))
 
 
-async def test_metrics_endpoint_reports_a_real_session(make_server: ServerFactory, chunks: list[bytes]) -> None:
+async def test_metrics_endpoint_reports_a_real_session(
+    make_server: ServerFactory, chunks: list[bytes]
+) -> None:
     server = await make_server(metrics_port=0, max_sessions=4)
     assert server.metrics_server is not None
     async with channel(server.port) as ch:

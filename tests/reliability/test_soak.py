@@ -48,7 +48,8 @@ def _talker(speech: list[bytes], rng: random.Random) -> list[bytes]:
 @pytest.mark.timeout(600)
 async def test_soak_50_real_time_streams_for_60_s(tmp_path: Path) -> None:
     speech = load_chunks()
-    proc = spawn(["--max-sessions", str(STREAMS + 8), "--log-level", "warning"], tmp_path / "server.log")
+    flags = ["--max-sessions", str(STREAMS + 8), "--max-streams-per-client", "0", "--audio-s-per-min", "0"]
+    proc = spawn([*flags, "--log-level", "warning"], tmp_path / "server.log")
     rss_kib: list[tuple[float, int]] = []
     try:
         await asyncio.to_thread(proc.wait_serving)
