@@ -119,6 +119,7 @@ class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                 raise
             finally:
                 self._inputs.discard(guarded)
+                guarded.close()
                 lease.release()
                 self.metrics.active_sessions.dec()
                 if self.admission.active == 0:

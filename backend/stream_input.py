@@ -97,11 +97,21 @@ class StreamMeter:
             histogram.observe(delay)
 
 
+_END = object()
+
+
+async def _next(requests: AsyncIterator[Any]) -> Any:
+    try:
+        return await anext(requests)
+    except StopAsyncIteration:
+        return _END
+
+
 class GuardedInput:
     """An async iterator over the client's requests that ends early on a stream limit or drain.
 
-    Waiting for the next request runs under one `asyncio.timeout` scope (no helper tasks): it expires at
-    the nearer of the idle and stream-length limits, and `interrupt()` (drain) expires it at once.
+    Each read of grpc's request iterator runs in its own small task, so that a limit or a drain can
+    stop waiting for it (cancelling a read inside grpc's iterator would end it like a half-close).
     """
 
     def __init__(
@@ -112,8 +122,8 @@ class GuardedInput:
         self._limits = limits
         self._clock = clock
         self._started_at = clock()
-        self._scope: asyncio.Timeout | None = None
-        self._drained = False
+        self._interrupted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending: asyncio.Task[Any] | None = None
         self._ended = False
         self.cut: Cut | None = None
 
@@ -122,29 +132,29 @@ class GuardedInput:
 
     def interrupt(self) -> None:
         """The server drains: the input ends now (or at the next read) and the call ends UNAVAILABLE."""
-        self._drained = True
-        if self._scope is not None and not self._scope.expired():
-            self._scope.reschedule(asyncio.get_running_loop().time())
+        if not self._interrupted.done():
+            self._interrupted.set_result(None)
 
     async def __anext__(self) -> Any:
         if self._ended:
             raise StopAsyncIteration
+        if self._pending is None:
+            self._pending = asyncio.ensure_future(_next(self._requests))
         timeout_s, cut = self._next_limit()
-        if self._drained:
-            self._stop(Cut(grpc.StatusCode.UNAVAILABLE, DRAINING_MESSAGE))
-        when = None if timeout_s is None else asyncio.get_running_loop().time() + timeout_s
-        try:
-            async with asyncio.timeout(when) as scope:
-                self._scope = scope
-                request = await anext(self._requests)
-        except StopAsyncIteration:
-            self._ended = True
-            raise
-        except TimeoutError:
-            self._stop(Cut(grpc.StatusCode.UNAVAILABLE, DRAINING_MESSAGE) if self._drained else cut)
-        finally:
-            self._scope = None
-        return self._accounted(request)
+        done, _ = await asyncio.wait(
+            {self._pending, self._interrupted}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED
+        )
+        if self._pending in done:
+            request = self._pending.result()
+            self._pending = None
+            if request is _END:
+                self._ended = True
+                raise StopAsyncIteration
+            return self._accounted(request)
+        if self._interrupted.done():
+            cut = Cut(grpc.StatusCode.UNAVAILABLE, DRAINING_MESSAGE)
+        self._cancel_pending()
+        self._stop(cut)
 
     def _next_limit(self) -> tuple[float | None, Cut | None]:
         """Seconds until the nearer of the idle and stream-length limits, and the cut it causes."""
@@ -173,3 +183,20 @@ class GuardedInput:
         self.cut = cut
         self._ended = True
         raise StopAsyncIteration
+
+    def _cancel_pending(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None and not pending.done():
+            pending.add_done_callback(_consume)
+            pending.cancel()
+
+    def close(self) -> None:
+        """The call is over: stops a read still waiting."""
+        self._ended = True
+        self._cancel_pending()
+
+
+def _consume(task: asyncio.Task[Any]) -> None:
+    """Retrieves a cancelled read's outcome so asyncio does not report it as never retrieved."""
+    if not task.cancelled():
+        task.exception()

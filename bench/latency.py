@@ -111,26 +111,21 @@ def tolk_timings(received: list[tuple[float, SessionEvent]], utterances: list[Ut
     first_partial: dict[int, float] = {}
     last_final: dict[int, float] = {}
     final_at: dict[int, float] = {}
-    seg_utt: dict[int, int | None] = {}
     timings = Timings()
     for t, event in received:
-        if isinstance(event, Partial | Final):
-            utt = seg_utt.setdefault(
-                event.segment_id, _utterance_of(event.audio_start_s, event.audio_end_s, utterances)
-            )
-            if utt is None:
-                continue
-            if isinstance(event, Partial) and event.text:
+        if isinstance(event, Partial) and event.text:
+            # an early partial may span only the pre-roll: look 1 s past the segment start
+            reach_s = max(event.audio_end_s, event.audio_start_s + 1.0)
+            utt = _utterance_of(event.audio_start_s, reach_s, utterances)
+            if utt is not None:
                 first_partial.setdefault(utt, t)
-            if isinstance(event, Final):
-                seg_utt[event.segment_id] = utt = _utterance_of(
-                    event.audio_start_s, event.audio_end_s, utterances
-                )
-                final_at[event.segment_id] = t
-                timings.finals += 1
-                timings.empty_finals += not event.text
-                if utt is not None and event.text:
-                    last_final[utt] = max(last_final.get(utt, 0.0), t)
+        elif isinstance(event, Final):
+            final_at[event.segment_id] = t
+            timings.finals += 1
+            timings.empty_finals += not event.text
+            utt = _utterance_of(event.audio_start_s, event.audio_end_s, utterances)
+            if utt is not None and event.text:
+                last_final[utt] = max(last_final.get(utt, 0.0), t)
         elif isinstance(event, Translation) and event.is_final and event.segment_id in final_at:
             timings.translation_s.append(t - final_at[event.segment_id])
     _collect(timings, first_partial, last_final, utterances)

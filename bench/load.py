@@ -40,6 +40,8 @@ SAMPLE_RATE_HZ = 16_000
 CHUNK_S = 0.1
 DEFAULT_LEVELS = (1, 2, 4, 8, 16, 24, 32, 48, 64)
 SERVER_START_TIMEOUT_S = 120.0
+STOP_RATIO = 3.0
+"""The ramp stops once the median final delay is this many times past the allowed ratio."""
 
 
 def load_chunks(path: Path = SAMPLE, audio_s: float | None = None, chunk_s: float = CHUNK_S) -> list[bytes]:
@@ -279,7 +281,7 @@ async def ramp(args: argparse.Namespace, target: str) -> dict[str, object]:
     levels = [int(n) for n in args.levels.split(",")]
     print(" streams finals partial_med final_med final_p90  ratio problems  codes", flush=True)
     results: list[LevelResult] = []
-    capacity = 0
+    capacity, knee = 0, False
     for streams in levels:
         level = await run_level(target, streams, chunks, targets)
         baseline = results[0].median_final_s if results else level.median_final_s
@@ -287,9 +289,11 @@ async def ramp(args: argparse.Namespace, target: str) -> dict[str, object]:
         results.append(level)
         print_row(level)
         healthy = level.ratio <= args.max_ratio and level.problems == 0 and set(level.codes) == {"OK"}
-        if not healthy:
-            break
-        capacity = streams
+        if healthy and not knee:
+            capacity = streams
+        knee = knee or not healthy
+        if not healthy and level.ratio > STOP_RATIO * args.max_ratio:
+            break  # far past the knee: more streams only take longer
     return {
         "capacity_streams": capacity,
         "baseline_final_median_s": results[0].median_final_s if results else None,

@@ -221,7 +221,7 @@ def prepare(workdir: Path, sizes: list[str]) -> Path:
         if arch == "whisper":
             build_whisper(source, WHISPER_SIZES[size], suppress_eot=True)
         else:
-            build_marian(source, **MARIAN)  # type: ignore[arg-type]
+            build_marian(source, **MARIAN)
         store.import_dir(source, name)
         store.import_dir(source, f"{name}-int8", precision="int8", arch=arch, parent=name)
         with tempfile.TemporaryDirectory() as work:
@@ -263,6 +263,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--skip", default="", help="comma list of: whisper,marian,scheduler,delay")
+    parser.add_argument("--delay-runtimes", default="torch-int8,ct2-int8")
     parser.add_argument("--threads", default="1", help="OMP_NUM_THREADS for the measured processes")
     parser.add_argument("--child", nargs=argparse.REMAINDER)
     args = parser.parse_args()
@@ -306,7 +307,7 @@ def main() -> int:
     if "delay" not in skip:
         rows = [{"runtime": r, **measure("delay", store, f"whisper:whisper-base{s}",
                                           f"seq2seq:opus-mt-en-de{s}")}
-                for r, s in RUNTIMES.items() if r != "fp32"]  # fmt: skip
+                for r, s in RUNTIMES.items() if r in args.delay_runtimes.split(",")]  # fmt: skip
         results["delay"] = rows
         table("End of speech -> translated final, whisper-base + Marian, real time (median of 3 utterances)",
               rows, ["runtime", "final_s", "translated_final_s", "translated_final_realistic_s",

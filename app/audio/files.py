@@ -1,6 +1,6 @@
 """Audio files -> 16 kHz mono float32: WAV, FLAC, OGG (Vorbis/Opus), MP3 and what else libsndfile reads.
 
-Any sample rate and channel count: channels are averaged, then the audio is resampled (soxr). Files are
+Any sample rate and channel count: channels are averaged, then the audio is resampled (backend.dsp). Files are
 decoded block by block, so a long recording never sits in memory whole unless `read_audio` is asked for.
 A missing, unreadable, corrupt, non-audio or empty file raises AudioFileError with one clear line.
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import soundfile as sf
-import soxr
 
 from app.core.errors import AudioFileError
+from backend.dsp import StreamResampler
 
 SAMPLE_RATE_HZ = 16_000
 """The rate every engine and the wire protocol use."""
@@ -85,21 +85,20 @@ def iter_audio(path: str | Path, block_ms: int = BLOCK_MS) -> Iterator[Samples]:
     handle = _open(path)
     with handle:
         rate = int(handle.samplerate)
-        resampler = None if rate == SAMPLE_RATE_HZ else soxr.ResampleStream(rate, SAMPLE_RATE_HZ, 1)
+        resampler = StreamResampler(rate, SAMPLE_RATE_HZ)
         frames = max(1, rate * block_ms // 1000)
         total = 0
         try:
             for block in handle.blocks(blocksize=frames, dtype="float32", always_2d=True):
                 mono = _to_mono(block)
-                out = mono if resampler is None else resampler.resample_chunk(mono, last=False)
+                out = resampler.process(mono)
                 total += len(out)
                 if len(out):
                     yield out
-            if resampler is not None:
-                tail = resampler.resample_chunk(np.zeros(0, np.float32), last=True)
-                total += len(tail)
-                if len(tail):
-                    yield np.asarray(tail, dtype=np.float32)
+            tail = resampler.process(np.zeros(0, np.float32), last=True)
+            total += len(tail)
+            if len(tail):
+                yield tail
         except (sf.LibsndfileError, RuntimeError) as exc:
             raise AudioFileError(f"{path}: corrupt audio data ({exc})") from exc
         if total == 0:

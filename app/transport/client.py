@@ -50,6 +50,18 @@ DEFAULT_CHANNEL_OPTIONS: tuple[tuple[str, Any], ...] = (
 )
 
 
+WRITER_SETTLE_S = 0.5
+CUT_WHILE_SENDING = (
+    "the server ended the stream while audio was being sent (maximum stream duration, draining or restart)"
+)
+"""A server that ends a stream while the client writes: grpc then reports a local INTERNAL error
+instead of the server's status, so the real reason is unknown; reconnecting is the right answer."""
+
+
+def _write_failed(writer: asyncio.Task[bool]) -> bool:
+    return writer.done() and not writer.cancelled() and writer.exception() is None and writer.result()
+
+
 class InterpreterClient:
     """One channel to a Tolk server; cheap to keep open, `close()` when done."""
 
@@ -133,11 +145,12 @@ class InterpreterClient:
         audio: AsyncIterable[Outgoing],
         clock: WallClock,
         accepted: asyncio.Event,
-    ) -> None:
+    ) -> bool:
         """Sends the config, waits for the server's first answer, then the audio.
 
         Waiting matters: audio written after the server rejected the config makes grpc report a
-        local INTERNAL error instead of the server's status and message.
+        local INTERNAL error instead of the server's status and message. Returns True when a write
+        failed because the call had ended (the reader then reports it).
         """
         try:
             await call.write(config_request(options))
@@ -148,9 +161,10 @@ class InterpreterClient:
                 await call.write(outgoing_request(item, options.audio_offset_s))
             await call.done_writing()
         except (grpc.aio.AioRpcError, asyncio.InvalidStateError, grpc.aio.UsageError):
-            return  # the call already ended; the reader reports its status
+            return True
+        return False
 
-    async def _read(self, call: Any, writer: asyncio.Task[None], clock: WallClock) -> AsyncIterator[Event]:
+    async def _read(self, call: Any, writer: asyncio.Task[bool], clock: WallClock) -> AsyncIterator[Event]:
         while True:
             read = asyncio.ensure_future(call.read())
             await asyncio.wait({read, writer}, return_when=asyncio.FIRST_COMPLETED)
@@ -159,7 +173,10 @@ class InterpreterClient:
             try:
                 response = await read
             except grpc.aio.AioRpcError as exc:
+                await asyncio.wait({writer}, timeout=WRITER_SETTLE_S)
                 self._raise_writer_failure(writer, None)
+                if exc.code() == grpc.StatusCode.INTERNAL and _write_failed(writer):
+                    raise UnavailableError(CUT_WHILE_SENDING) from None
                 raise error_from_rpc(exc, self.target) from None
             if response is grpc.aio.EOF:
                 await self._check_status(call)
@@ -171,7 +188,7 @@ class InterpreterClient:
                 yield event
 
     @staticmethod
-    def _raise_writer_failure(writer: asyncio.Task[None], read: asyncio.Future[Any] | None) -> None:
+    def _raise_writer_failure(writer: asyncio.Task[bool], read: asyncio.Future[Any] | None) -> None:
         if writer.done() and not writer.cancelled() and writer.exception() is not None:
             if read is not None:
                 read.cancel()

@@ -10,6 +10,7 @@ no word is lost. All decodes of all streams go through one BatchScheduler per lo
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,13 +39,16 @@ class StreamTuning:
     Attributes:
         min_audio_s: no decode before the segment has this much audio.
         redecode_s: re-decode in partial() only after this much new audio.
+        pace_factor: ... and only after pace_factor times the audio the last decode took to run, so a
+            slow machine gets fewer, fresher partials instead of falling behind real time.
         detect_until_s: re-detect the language at each decode until the segment is this long.
         split_after_s: cut the window once it is longer than this (Whisper sees 30 s at most).
         split_search_s: look for the quietest point in the last this-many seconds before split_after_s.
     """
 
     min_audio_s: float = 0.3
-    redecode_s: float = 0.25
+    redecode_s: float = 0.3
+    pace_factor: float = 1.5
     detect_until_s: float = 2.0
     split_after_s: float = 25.0
     split_search_s: float = 10.0
@@ -128,6 +132,7 @@ class WhisperStream:
         self._agreement = HypothesisBuffer()
         self._language: str | None = options.language
         self._decoded_samples = 0
+        self._last_decode_s = 0.0
 
     def accept(self, samples: Samples) -> None:
         if samples.ndim != 1:
@@ -155,7 +160,10 @@ class WhisperStream:
     def _decode(self, audio: Samples) -> list[str]:
         self._decoded_samples = len(audio)
         prefix = " ".join(self._agreement.committed)
-        return self.engine.decode(audio, self._language_for(audio), self.options.task, prefix)
+        started = time.monotonic()
+        words = self.engine.decode(audio, self._language_for(audio), self.options.task, prefix)
+        self._last_decode_s = time.monotonic() - started
+        return words
 
     def _hypothesis(self, tail: list[str]) -> Hypothesis:
         stable = " ".join([*self._done, *self._agreement.committed])
@@ -163,10 +171,9 @@ class WhisperStream:
 
     def partial(self) -> Hypothesis:
         audio = self._audio()
-        fresh = len(audio) - self._decoded_samples
-        if len(audio) >= self.tuning.min_audio_s * SAMPLE_RATE_HZ and (
-            fresh >= self.tuning.redecode_s * SAMPLE_RATE_HZ
-        ):
+        fresh_s = (len(audio) - self._decoded_samples) / SAMPLE_RATE_HZ
+        wait_s = max(self.tuning.redecode_s, self.tuning.pace_factor * self._last_decode_s)
+        if len(audio) >= self.tuning.min_audio_s * SAMPLE_RATE_HZ and fresh_s >= wait_s:
             self._agreement.insert(self._decode(audio))
             self._agreement.flush()
         return self._hypothesis(self._agreement.complete())

@@ -4,6 +4,7 @@ on the same port: no caption lost, none duplicated, segment ids continue, connec
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
 import socket
@@ -130,3 +131,24 @@ async def test_server_killed_and_restarted_mid_stream(tmp_path: Path) -> None:
         assert final.audio_end_s == pytest.approx(end_s, abs=0.001)
     references = SAMPLE.with_suffix(".txt").read_text().splitlines()
     assert corpus_wer(zip(references, [f.text for f in finals], strict=True)) < 0.5
+
+
+@pytest.mark.slow
+async def test_streams_rotate_at_the_maximum_duration_without_losing_or_repeating_audio() -> None:
+    from app.pipeline_local import LocalServerOptions, local_server
+
+    async with local_server(LocalServerOptions(max_stream_s=3.0)) as target:
+        port = int(target.rsplit(":", 1)[1])
+        events = await run_session(port)
+    rotations = [e for e in events if isinstance(e, ConnectionState) and e.status == "reconnecting"]
+    # the status is DEADLINE_EXCEEDED, or, when the cut lands on a write, grpc's local error for it
+    reasons = ("maximum stream duration", "ended the stream while audio was being sent")
+    assert len(rotations) >= 2 and all(any(r in e.detail for r in reasons) for e in rotations)
+    finals, translations = finals_and_translations(events)
+    assert [f.segment_id for f in finals] == list(range(len(finals)))
+    assert sorted(t.segment_id for t in translations) == [f.segment_id for f in finals]
+    for before, after in itertools.pairwise(finals):
+        assert after.audio_start_s >= before.audio_end_s - 0.005, "audio finalized twice"
+    for start_s, end_s in await client_segments():  # every bit of speech is in some final
+        covered = sum(max(0.0, min(end_s, f.audio_end_s) - max(start_s, f.audio_start_s)) for f in finals)
+        assert covered == pytest.approx(end_s - start_s, abs=0.02)

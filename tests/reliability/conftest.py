@@ -44,7 +44,7 @@ class _SpyAsr:
 
     def open_stream(self, options: AsrOptions) -> AsrStream:
         self._calls["asr.open_stream"] += 1
-        return _SpyStream(self._engine.open_stream(options), self._calls)  # type: ignore[return-value]
+        return _SpyStream(self._engine.open_stream(options), self._calls)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._engine, name)
@@ -69,10 +69,10 @@ class SpyRegistry(Registry):
     calls: Counter[str] = field(default_factory=Counter)
 
     def asr(self, spec: str | None = None) -> AsrEngine:
-        return _SpyAsr(super().asr(spec), self.calls)  # type: ignore[return-value]
+        return _SpyAsr(super().asr(spec), self.calls)
 
     def mt(self, spec: str | None = None) -> MtEngine:
-        return _SpyMt(super().mt(spec), self.calls)  # type: ignore[return-value]
+        return _SpyMt(super().mt(spec), self.calls)
 
 
 @pytest.fixture(scope="session")

@@ -141,7 +141,7 @@ def _code(stub: pb_grpc.InterpreterStub, requests: list[pb.InterpretRequest]) ->
         for _ in stub.Interpret(iter(requests), timeout=CALL_TIMEOUT_S):
             pass
     except grpc.RpcError as exc:
-        return exc.code()  # type: ignore[no-any-return,attr-defined]
+        return exc.code()
     return grpc.StatusCode.OK
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import grpc
@@ -52,7 +53,7 @@ async def test_canary_phrase_leaves_no_trace(tmp_path: Path) -> None:
     proc = spawn([], tmp_path / "server.log", env=env)
     step = int(rate * CHUNK_S) * 2
 
-    async def requests():  # type: ignore[no-untyped-def]
+    async def requests() -> AsyncIterator[pb.InterpretRequest]:
         yield pb.InterpretRequest(
             config=pb.SessionConfig(
                 source_language="en",
