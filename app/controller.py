@@ -157,6 +157,8 @@ class Controller(QObject):
 
     def fetch_capabilities(self, connection: ConnectionSpec) -> None:
         """Asks the backend what it offers; answers on `capabilities_ready` or `error`."""
+        if self._thread.loop.is_closed():
+            return  # after shutdown (a widget signal during teardown): nobody is listening
         self._thread.submit(self._capabilities(connection))
 
     async def _capabilities(self, connection: ConnectionSpec) -> None:

@@ -104,7 +104,7 @@ class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             self.metrics.active_sessions.inc()
             self.metrics.sessions.inc()
             meter = StreamMeter(client, self.admission, self.metrics, self._clock)
-            guarded = GuardedInput(requests, meter, self.limits, self._clock)
+            guarded = GuardedInput(requests, meter, self.limits, self._clock, context.abort)
             self._inputs.add(guarded)
             if self.draining:
                 guarded.interrupt()

@@ -9,7 +9,7 @@ for idle_timeout_s, runs over its audio quota or the server drains, and records 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -115,9 +115,16 @@ class GuardedInput:
     """
 
     def __init__(
-        self, requests: AsyncIterator[Any], meter: StreamMeter, limits: Limits, clock: Callable[[], float]
+        self,
+        requests: AsyncIterator[Any],
+        meter: StreamMeter,
+        limits: Limits,
+        clock: Callable[[], float],
+        abort: Callable[[grpc.StatusCode, str], Awaitable[Any]],
     ) -> None:
         self._requests = requests
+        self._abort = abort
+        self._delivered = 0
         self._meter = meter
         self._limits = limits
         self._clock = clock
@@ -150,10 +157,13 @@ class GuardedInput:
             if request is _END:
                 self._ended = True
                 raise StopAsyncIteration
+            self._delivered += 1
             return self._accounted(request)
         if self._interrupted.done():
             cut = Cut(grpc.StatusCode.UNAVAILABLE, DRAINING_MESSAGE)
         self._cancel_pending()
+        if cut is not None and not self._delivered:
+            await self._abort(cut.code, cut.message)  # nothing to flush: end the call right away
         self._stop(cut)
 
     def _next_limit(self) -> tuple[float | None, Cut | None]:

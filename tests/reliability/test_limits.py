@@ -161,3 +161,11 @@ async def test_oversize_chunk_or_message_is_refused_and_the_server_keeps_serving
         after = await interpret(stub, paced(chunks[:30]))
     assert refused.code == code
     assert after.code == grpc.StatusCode.OK
+
+
+async def test_client_that_never_sends_its_config_is_closed(make_server: ServerFactory) -> None:
+    server = await make_server(idle_timeout_s=1.0)
+    async with channel(server.port) as ch:
+        outcome = await interpret(pb_grpc.InterpreterStub(ch), _silent())
+    assert outcome.code == grpc.StatusCode.DEADLINE_EXCEEDED and "no message" in outcome.details
+    assert server.guard.active == 0
