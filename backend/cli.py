@@ -15,6 +15,7 @@ from typing import Any
 from backend.config import ServerConfig
 from backend.engines.registry import EngineContext
 from backend.logs import configure_logging
+from models.store import resolve_store_dir
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,7 @@ def build_config(args: argparse.Namespace, env: Mapping[str, str]) -> ServerConf
     reflection = getattr(args, "reflection", None)
     if reflection is None and env.get("TOLK_REFLECTION"):
         reflection = _bool(env["TOLK_REFLECTION"])
+    values.setdefault("model_dir", resolve_store_dir(None, env))  # the store `tolk models` manages
     context = replace(EngineContext(), **{k: values.pop(k) for k in _CONTEXT_FIELDS if k in values})
     config = replace(ServerConfig(), engine_context=context, **values)
     if reflection is not None:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import signal
+from dataclasses import replace
 from pathlib import Path
 
 import grpc
@@ -17,6 +18,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from backend.cli import add_parser, build_config, run
 from backend.config import ServerConfig
 from backend.server import SERVICE_NAME, TolkServer, create_server, serve
+from models.store import default_store_dir
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -26,7 +28,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 def test_defaults_env_flags_precedence() -> None:
-    assert build_config(parse([]), {}) == ServerConfig()
+    defaults = build_config(parse([]), {})
+    assert replace(defaults, engine_context=ServerConfig().engine_context) == ServerConfig()
+    assert defaults.engine_context.model_dir == default_store_dir()  # the store `tolk models` manages
     env = {"TOLK_PORT": "6000", "TOLK_ASR": "whisper:base", "TOLK_REFLECTION": "1", "TOLK_DEVICE": "cpu"}
     config = build_config(parse(["--port", "7000", "--model-dir", "/m"]), env)
     assert (config.port, config.asr, config.reflection) == (7000, "whisper:base", True)

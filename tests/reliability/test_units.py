@@ -164,12 +164,14 @@ def test_json_logs_carry_the_session_id_and_extras() -> None:
     logger = logging.getLogger("tolk.test.logs")
     logger.addHandler(handler)
     logger.propagate = False
+    logger.setLevel(logging.DEBUG)  # independent of the root level earlier tests configured
     try:
         with bind_session("s123"):
             logger.warning("stream ended", extra={"finals": 3})
         logger.warning("outside")
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
     first, second = (json.loads(line) for line in stream.getvalue().splitlines())
     assert first["session_id"] == "s123" and first["finals"] == 3 and first["level"] == "warning"
     assert "session_id" not in second and second["message"] == "outside"
