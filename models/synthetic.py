@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -193,13 +194,7 @@ def build_marian(
     )
     torch.manual_seed(seed)
     model = MarianMTModel(config)
-    model.generation_config.max_length = 64
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    for path in work.iterdir():
-        path.unlink()
-    work.rmdir()
-    return out
+    return _save(model, tokenizer, out, work)
 
 
 def build_m2m100(out: Path, d_model: int = 32, layers: int = 2, heads: int = 2, seed: int = 0) -> Path:
@@ -234,10 +229,13 @@ def build_m2m100(out: Path, d_model: int = 32, layers: int = 2, heads: int = 2, 
     )
     torch.manual_seed(seed)
     model = M2M100ForConditionalGeneration(config)
+    return _save(model, tokenizer, out, work)
+
+
+def _save(model: Any, tokenizer: Any, out: Path, work: Path) -> Path:
+    """Saves model and tokenizer as a hub checkpoint is laid out; drops the work files."""
     model.generation_config.max_length = 64
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
-    for path in work.iterdir():
-        path.unlink()
-    work.rmdir()
+    shutil.rmtree(work)
     return out
