@@ -22,9 +22,13 @@ def pcm16_to_float32(data: bytes) -> Samples:
 
 
 def float32_to_pcm16(samples: Samples) -> bytes:
-    """Encodes float32 samples (clipped to [-1, 1]) as signed 16-bit little-endian PCM."""
-    scaled = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0) * (_PCM16_SCALE - 1)
-    return np.round(scaled).astype("<i2").tobytes()
+    """Encodes float32 samples as signed 16-bit little-endian PCM: the exact inverse of pcm16_to_float32.
+
+    Out-of-range values clip; NaN becomes silence.
+    """
+    array = np.nan_to_num(np.asarray(samples, dtype=np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
+    scaled = np.clip(np.rint(array * _PCM16_SCALE), -32768, 32767)
+    return bytes(scaled.astype("<i2").tobytes())
 
 
 def bytes_to_float32(data: bytes) -> Samples:

@@ -30,6 +30,7 @@ from app.core.events import Final, Partial, SessionEvent, Translation
 from app.pipeline import PipelineOptions, array_source, run_pipeline
 from app.transport.client import InterpreterClient
 from app.transport.events import StreamOptions
+from backend.dsp import float32_to_pcm16
 
 LIBRIVOX_DIR = Path("/usr/share/pocketsphinx/test/data/librivox")
 GAP_S = 1.5
@@ -157,7 +158,7 @@ def _run_pocketsphinx_live(audio: Samples, utterances: list[Utterance]) -> Timin
     decoder = Decoder(samprate=endpointer.sample_rate)
     frame_len = endpointer.frame_length  # seconds
     step = int(frame_len * SAMPLE_RATE_HZ)
-    pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2")
+    pcm = np.frombuffer(float32_to_pcm16(audio), dtype="<i2")
     first_partial: dict[int, float] = {}
     last_final: dict[int, float] = {}
     t0 = time.monotonic()

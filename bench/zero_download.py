@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from backend.dsp import pcm16_to_float32
 from backend.engines import apertium_mt, pocketsphinx_asr
 from backend.engines.base import AsrOptions
 from backend.engines.registry import EngineContext
@@ -72,7 +73,7 @@ def bench_pocketsphinx() -> dict[str, float]:
         pcm, _ = sf.read(LIBRIVOX / f"{utt}.wav", dtype="int16")
         plain.append((ref, plain_decode(pcm, False)))
         batch.append((ref, plain_decode(pcm, True)))
-        samples = (pcm / 32768.0).astype(np.float32)
+        samples = pcm16_to_float32(pcm.astype("<i2").tobytes())
         stream = engine.open_stream(AsrOptions())
         start = time.perf_counter()
         for i in range(0, len(samples), CHUNK_SAMPLES):

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from backend.dsp import float32_to_pcm16
 from backend.engines.base import AsrOptions, AsrStream, Hypothesis, Samples
 from backend.engines.registry import EngineContext, EngineInfo
 from backend.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -28,7 +29,6 @@ MODEL = "en-us"
 LANGUAGE = "en"
 MAX_IDLE_DECODERS = 8
 """Decoders kept for reuse; more concurrent streams create more, and the extra ones are dropped on close."""
-PCM16_SCALE = 32768.0
 DESCRIPTION = "CMU PocketSphinx 5 en-us (bundled continuous HMM + 3-gram LM), CPU"
 
 
@@ -83,9 +83,7 @@ def to_pcm16(samples: Samples) -> bytes:
     array = np.asarray(samples, dtype=np.float32)
     if array.ndim != 1:
         raise InvalidArgument(f"audio must be mono (1-D samples), got shape {array.shape}")
-    array = np.nan_to_num(array, nan=0.0, posinf=1.0, neginf=-1.0)
-    scaled = np.clip(np.rint(array * PCM16_SCALE), -32768, 32767)
-    return bytes(scaled.astype("<i2").tobytes())
+    return float32_to_pcm16(array)
 
 
 class DecoderPool:
