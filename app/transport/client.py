@@ -128,7 +128,7 @@ class InterpreterClient:
         accepted = asyncio.Event()
         writer = asyncio.create_task(self._write(call, options, audio, clock, accepted))
         try:
-            async for event in self._read(call, writer, clock):
+            async for event in self._read(call, writer, clock, accepted):
                 accepted.set()
                 yield event
         finally:
@@ -164,7 +164,9 @@ class InterpreterClient:
             return True
         return False
 
-    async def _read(self, call: Any, writer: asyncio.Task[bool], clock: WallClock) -> AsyncIterator[Event]:
+    async def _read(
+        self, call: Any, writer: asyncio.Task[bool], clock: WallClock, accepted: asyncio.Event
+    ) -> AsyncIterator[Event]:
         while True:
             read = asyncio.ensure_future(call.read())
             await asyncio.wait({read, writer}, return_when=asyncio.FIRST_COMPLETED)
@@ -176,6 +178,8 @@ class InterpreterClient:
                 await asyncio.wait({writer}, timeout=WRITER_SETTLE_S)
                 self._raise_writer_failure(writer, None)
                 if exc.code() == grpc.StatusCode.INTERNAL and _write_failed(writer):
+                    if not accepted.is_set():
+                        await self._raise_refusal()  # refused before it answered: ask why
                     raise UnavailableError(CUT_WHILE_SENDING) from None
                 raise error_from_rpc(exc, self.target) from None
             if response is grpc.aio.EOF:
@@ -195,6 +199,15 @@ class InterpreterClient:
             error = writer.exception()
             assert error is not None
             raise error
+
+    async def _raise_refusal(self) -> None:
+        """Raises the reason a server refuses this client (e.g. UNAUTHENTICATED), if a unary call shows one.
+
+        A stream refused by a server interceptor while the client was still writing its config ends
+        with grpc's local INTERNAL error, which hides the server's status; GetCapabilities passes the
+        same interceptors and reports it.
+        """
+        await self.capabilities()
 
     async def _check_status(self, call: Any) -> None:
         code = await call.code()
