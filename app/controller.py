@@ -194,6 +194,8 @@ class Controller(QObject):
         )
         self._set_state("connecting", request.connection.describe())
         self._future = self._thread.submit(self._session(request.connection, spec, capture))
+        # emitted once the future is done, so a slot that starts the next session sees running == False
+        self._future.add_done_callback(lambda _future: self.session_finished.emit())
         return True
 
     def _open_capture(self, request: SessionRequest) -> AudioCapture:
@@ -231,7 +233,6 @@ class Controller(QObject):
             self._set_state("stopped", "")
         finally:
             capture.close()
-            self.session_finished.emit()
 
     def _on_event(self, event: SessionEvent, timeline: CaptureTimeline) -> None:
         if isinstance(event, ConnectionState):

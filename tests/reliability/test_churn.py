@@ -1,4 +1,8 @@
-"""Churn: 1,000 open / cancel-at-a-random-point cycles; sessions, asyncio tasks and RSS return to baseline."""
+"""Churn: 1,000 open / cancel-at-a-random-point cycles; sessions, asyncio tasks and RSS return to baseline.
+
+The decoder pool is filled to the server's capacity first: the pool keeps its peak, and a decoder built
+mid-run (40 MB) would show up as RSS growth that is not a leak.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,10 @@ import pytest
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
+from backend.engines.pocketsphinx_asr import DecoderPool
 from backend.server import TolkServer
 
-from .conftest import ServerFactory, audio_request, config_request
+from .conftest import ServerFactory, SpyRegistry, audio_request, config_request
 
 CYCLES = 1000
 WARM_UP_CYCLES = 100
@@ -52,6 +57,12 @@ async def _cycle(stub: pb_grpc.InterpreterStub, chunks: list[bytes], rng: random
     call.cancel()
 
 
+def _fill(pool: DecoderPool, count: int) -> None:
+    decoders = [pool.acquire() for _ in range(count)]
+    for decoder in decoders:
+        pool.release(decoder)
+
+
 async def _settle(server: TolkServer) -> None:
     assert await server.guard.wait_idle(SETTLE_S), "sessions did not end"
 
@@ -59,9 +70,11 @@ async def _settle(server: TolkServer) -> None:
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 async def test_1000_open_cancel_cycles_leave_nothing_behind(
-    make_server: ServerFactory, chunks: list[bytes]
+    make_server: ServerFactory, registry: SpyRegistry, chunks: list[bytes]
 ) -> None:
     server = await make_server(max_sessions=CONCURRENCY * 2)
+    pool = registry.asr("pocketsphinx").pool  # type: ignore[attr-defined]
+    _fill(pool, server.sessions.max_sessions)  # the pool's peak: as many decoders as the server admits
     rng = random.Random(1000)
     async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
         stub = pb_grpc.InterpreterStub(channel)
@@ -75,7 +88,7 @@ async def test_1000_open_cancel_cycles_leave_nothing_behind(
         await batch(WARM_UP_CYCLES)
         await _settle(server)
         gc.collect()
-        base_tasks, base_rss = len(asyncio.all_tasks()), rss_kib()
+        base_tasks, base_rss, base_decoders = len(asyncio.all_tasks()), rss_kib(), pool.created
         await batch(CYCLES - WARM_UP_CYCLES)
         await _settle(server)
         await asyncio.sleep(0.5)  # let cancelled helpers finish
@@ -89,4 +102,5 @@ async def test_1000_open_cancel_cycles_leave_nothing_behind(
     assert server.sessions.active == 0 and server.guard.active == 0
     assert server.metrics.value("tolk_active_sessions") == 0
     assert tasks <= base_tasks
+    assert pool.created == base_decoders  # every stream reused a pooled decoder
     assert growth < MAX_RSS_GROWTH
