@@ -6,9 +6,10 @@ This is the only backend module (with backend/capabilities.py) that touches prot
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from concurrent.futures import Executor
 
 import grpc
@@ -166,8 +167,10 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
             await context.abort(*status_of(exc))
         SESSION_ID.set(session_id)  # this call's task (and the tasks it starts) log with the session id
         try:
-            async for response in self._run_session(session_id, options, requests):
-                yield response
+            # aclosing: if this generator is closed at its yield, the session still closes before release
+            async with contextlib.aclosing(self._run_session(session_id, options, requests)) as responses:
+                async for response in responses:
+                    yield response
         except TolkError as exc:
             await context.abort(*status_of(exc))
         except (asyncio.CancelledError, grpc.aio.AbortError):
@@ -186,7 +189,7 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
 
     async def _run_session(
         self, session_id: str, options: SessionOptions, requests: AsyncIterator[pb.InterpretRequest]
-    ) -> AsyncIterator[pb.InterpretResponse]:
+    ) -> AsyncGenerator[pb.InterpretResponse, None]:
         session = await open_session(session_id, options, self._limits, self._registry, self._executor)
         reader = asyncio.create_task(self._read(requests, session), name=f"reader-{session_id}")
         self._live.add(session)
@@ -196,8 +199,10 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
         finally:
             self._live.discard(session)
             reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
-            await session.aclose()
+            try:
+                await asyncio.gather(reader, return_exceptions=True)
+            finally:
+                await session.aclose()  # runs even when the call is cancelled while the reader stops
 
     async def _read(self, requests: AsyncIterator[pb.InterpretRequest], session: Session) -> None:
         try:

@@ -159,13 +159,23 @@ class Session:
         return await self.outbox.get()
 
     async def aclose(self) -> None:
-        """Cancels all work and frees the ASR stream (safe to call more than once, and on cancel)."""
-        tasks = [t for t in (self._worker, *self._translations) if t is not None and not t.done()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await self.outbox.close()
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._stream.close)
+        """Cancels all work and frees the ASR stream (safe to call more than once, and on cancel).
+
+        The stream is closed even when this task is cancelled meanwhile, and before aclose returns, so
+        a session never outlives its slot and a pooled decoder always goes back to its pool.
+        """
+        try:
+            tasks = [t for t in (self._worker, *self._translations) if t is not None and not t.done()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self.outbox.close()
+        finally:
+            closing = asyncio.get_running_loop().run_in_executor(self._executor, self._stream.close)
+            cancelled = await wait_through_cancel(closing)
+            closing.result()
+            if cancelled:
+                raise asyncio.CancelledError
 
     # ---- the worker ----
 
@@ -342,7 +352,30 @@ async def open_session(
 ) -> Session:
     """Resolves engines off the event loop and starts the session (its first event is Started)."""
     loop = asyncio.get_running_loop()
-    engines = await loop.run_in_executor(executor, resolve_engines, options, registry)
+    job = loop.run_in_executor(executor, resolve_engines, options, registry)
+    cancelled = await wait_through_cancel(job)
+    engines = job.result()
     session = Session(session_id, options, limits, engines.asr, engines.stream, engines.mt, executor)
-    await session.start()
+    try:
+        if cancelled:
+            raise asyncio.CancelledError
+        await session.start()
+    except BaseException:
+        await session.aclose()
+        raise
     return session
+
+
+async def wait_through_cancel(job: asyncio.Future[T]) -> bool:
+    """Waits for an executor job to end even if this task is cancelled meanwhile; True if it was.
+
+    A running job cannot be stopped: waiting keeps its result (an open ASR stream) from being orphaned
+    and its resources counted against the session that asked for them. The caller re-raises the cancel.
+    """
+    cancelled = False
+    while not job.done():
+        try:
+            await asyncio.wait([job])
+        except asyncio.CancelledError:
+            cancelled = True
+    return cancelled

@@ -18,12 +18,25 @@ def main() -> int:
         for name in GENERATED:
             (out / "proto/tolk/v1" / name).unlink()
         subprocess.run(
-            [sys.executable, "-m", "grpc_tools.protoc", "-I", "proto", "--python_out=proto",
-             "--pyi_out=proto", "--grpc_python_out=proto", "proto/tolk/v1/interpreter.proto"],
-            cwd=out, check=True,
+            [
+                sys.executable,
+                "-m",
+                "grpc_tools.protoc",
+                "-I",
+                "proto",
+                "--python_out=proto",
+                "--pyi_out=proto",
+                "--grpc_python_out=proto",
+                "proto/tolk/v1/interpreter.proto",
+            ],
+            cwd=out,
+            check=True,
         )
-        stale = [n for n in GENERATED
-                 if not filecmp.cmp(out / "proto/tolk/v1" / n, ROOT / "proto/tolk/v1" / n, shallow=False)]
+        stale = [
+            n
+            for n in GENERATED
+            if not filecmp.cmp(out / "proto/tolk/v1" / n, ROOT / "proto/tolk/v1" / n, shallow=False)
+        ]
     if stale:
         print(f"stale generated code: {', '.join(stale)}; run scripts/gen_proto.sh", file=sys.stderr)
         return 1

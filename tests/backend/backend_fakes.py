@@ -1,7 +1,8 @@
 """Test-only engines for session mechanics (coalescing, backpressure, cancel) — never the only coverage.
 
-FakeAsr "hears" one word per 100 ms of loud audio, so tests know the exact text to expect. A gate can hold
-finalize() to simulate a slow engine. Real engines are exercised in test_server_real.py.
+FakeAsr "hears" one word per 100 ms of loud audio, so tests know the exact text to expect. Gates can
+hold finalize(), open_stream() and close() to simulate a slow engine. Real engines are exercised in
+test_server_real.py.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class FakeStream:
         return Hypothesis(text, "", "en")
 
     def close(self) -> None:
+        self.engine.slow_close.wait(timeout=30)
         self.closed = True
         self.engine.open_streams -= 1
 
@@ -51,15 +53,21 @@ class FakeAsr:
     description: str = "test engine"
     languages: tuple[str, ...] = ("en",)
     gate: threading.Event = field(default_factory=threading.Event)
+    slow_open: threading.Event = field(default_factory=threading.Event)  # clear it to hold open_stream()
+    slow_close: threading.Event = field(default_factory=threading.Event)  # clear it to hold close()
+    opening: threading.Event = field(default_factory=threading.Event)  # set once open_stream() is entered
     open_streams: int = 0
     partial_calls: int = 0
 
     def __post_init__(self) -> None:
-        self.gate.set()
+        for event in (self.gate, self.slow_open, self.slow_close):
+            event.set()
 
     def open_stream(self, options: AsrOptions) -> FakeStream:
         if options.language not in (None, *self.languages):
             raise NotFound(f"fake-asr has no language {options.language}")
+        self.opening.set()
+        self.slow_open.wait(timeout=30)
         self.open_streams += 1
         return FakeStream(self)
 

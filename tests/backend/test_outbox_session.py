@@ -144,3 +144,44 @@ async def test_input_order_errors_and_aclose_closes_stream(
     await session.aclose()
     await session.aclose()
     assert registry.fake_asr.open_streams == 0
+
+
+async def test_cancel_while_the_stream_opens_still_closes_it(
+    session_parts: tuple[FakeRegistry, ThreadPoolExecutor],
+) -> None:
+    registry, executor = session_parts
+    asr = registry.fake_asr
+    asr.slow_open.clear()
+    opening = asyncio.create_task(
+        open_session(
+            "s3", SessionOptions(source_language="en", target_languages=()), LIMITS, registry, executor
+        )
+    )
+    await asyncio.get_running_loop().run_in_executor(None, asr.opening.wait, 10)
+    opening.cancel()
+    await asyncio.sleep(0.05)
+    assert not opening.done()  # waits for the open it cannot stop, so nothing is orphaned
+    asr.slow_open.set()
+    with pytest.raises(asyncio.CancelledError):
+        await opening
+    assert asr.open_streams == 0
+
+
+async def test_cancel_while_aclose_runs_still_closes_the_stream_before_returning(
+    session_parts: tuple[FakeRegistry, ThreadPoolExecutor],
+) -> None:
+    registry, executor = session_parts
+    asr = registry.fake_asr
+    session = await open_session(
+        "s4", SessionOptions(source_language="en", target_languages=()), LIMITS, registry, executor
+    )
+    asr.slow_close.clear()
+    closing = asyncio.create_task(session.aclose())
+    await asyncio.sleep(0.05)
+    closing.cancel()
+    await asyncio.sleep(0.05)
+    assert asr.open_streams == 1 and not closing.done()
+    asr.slow_close.set()
+    with pytest.raises(asyncio.CancelledError):
+        await closing
+    assert asr.open_streams == 0
