@@ -199,8 +199,7 @@ def build_marian(
 
 def build_m2m100(out: Path, d_model: int = 32, layers: int = 2, heads: int = 2, seed: int = 0) -> Path:
     """Writes a random-weight M2M100 checkpoint (multilingual, language tokens) to `out`."""
-    import torch
-    from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
+    from transformers import M2M100Tokenizer
 
     out.mkdir(parents=True, exist_ok=True)
     work = out / ".spm"
@@ -212,8 +211,32 @@ def build_m2m100(out: Path, d_model: int = 32, layers: int = 2, heads: int = 2, 
     (work / "vocab.json").write_text(json.dumps(vocab))
     tokenizer = M2M100Tokenizer(str(work / "vocab.json"), str(spm_path))
     lang_ids = [tokenizer.get_lang_id(code) for code in tokenizer.lang_code_to_id]
+    model = _m2m100_model(max(lang_ids) + 1 + 8, d_model, layers, heads, seed)
+    return _save(model, tokenizer, out, work)
+
+
+def build_nllb(out: Path, d_model: int = 32, layers: int = 2, heads: int = 2, seed: int = 0) -> Path:
+    """Writes a random-weight NLLB-200 checkpoint (M2M100 architecture, NllbTokenizer with FLORES-200
+    language tokens such as eng_Latn) to `out`."""
+    from transformers import NllbTokenizer
+    from transformers.models.nllb.tokenization_nllb import FAIRSEQ_LANGUAGE_CODES
+
+    out.mkdir(parents=True, exist_ok=True)
+    work = out / ".spm"
+    work.mkdir(exist_ok=True)
+    _train_spm(work / "sentencepiece.bpe.model", 120)
+    tokenizer = NllbTokenizer.from_pretrained(str(work))  # converts the SentencePiece model
+    tokenizer.add_special_tokens({"additional_special_tokens": list(FAIRSEQ_LANGUAGE_CODES)})
+    model = _m2m100_model(len(tokenizer), d_model, layers, heads, seed)
+    return _save(model, tokenizer, out, work)
+
+
+def _m2m100_model(vocab_size: int, d_model: int, layers: int, heads: int, seed: int) -> Any:
+    import torch
+    from transformers import M2M100Config, M2M100ForConditionalGeneration
+
     config = M2M100Config(
-        vocab_size=max(lang_ids) + 1 + 8,
+        vocab_size=vocab_size,
         d_model=d_model,
         encoder_layers=layers,
         decoder_layers=layers,
@@ -228,8 +251,7 @@ def build_m2m100(out: Path, d_model: int = 32, layers: int = 2, heads: int = 2, 
         decoder_start_token_id=2,
     )
     torch.manual_seed(seed)
-    model = M2M100ForConditionalGeneration(config)
-    return _save(model, tokenizer, out, work)
+    return M2M100ForConditionalGeneration(config)
 
 
 def _save(model: Any, tokenizer: Any, out: Path, work: Path) -> Path:

@@ -22,7 +22,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 from backend.engines.registry import EngineContext, Registry
 from models.quantize import quantize
 from models.store import ModelStore
-from models.synthetic import build_m2m100, build_marian, build_whisper
+from models.synthetic import build_m2m100, build_marian, build_nllb, build_whisper
 
 pytestmark = pytest.mark.neural
 
@@ -53,6 +53,7 @@ def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "whisper": build_whisper(root / "whisper"),
         "marian": build_marian(root / "opus-mt-en-de"),
         "m2m100": build_m2m100(root / "m2m100"),
+        "nllb": build_nllb(root / "nllb-200"),
     }
 
 
@@ -62,7 +63,8 @@ def store(tmp_path_factory: pytest.TempPathFactory, checkpoints: dict[str, Path]
     store.import_dir(checkpoints["whisper"], "whisper-tiny")
     store.import_dir(checkpoints["marian"], "opus-mt-en-de")
     store.import_dir(checkpoints["m2m100"], "m2m")
-    for name in ("whisper-tiny", "opus-mt-en-de", "m2m"):
+    store.import_dir(checkpoints["nllb"], "nllb")
+    for name in ("whisper-tiny", "opus-mt-en-de", "m2m", "nllb"):
         quantize(store, name)
     return store
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,9 @@ from models.store import ModelStore
 
 pytestmark = pytest.mark.neural
 SPECS = ["seq2seq:opus-mt-en-de", "seq2seq:opus-mt-en-de-int8", "seq2seq:opus-mt-en-de-ct2-int8",
-         "seq2seq:m2m", "seq2seq:m2m-int8", "seq2seq:m2m-ct2-int8"]  # fmt: skip
+         "seq2seq:m2m", "seq2seq:m2m-int8", "seq2seq:m2m-ct2-int8",
+         "seq2seq:nllb", "seq2seq:nllb-int8", "seq2seq:nllb-ct2-int8"]  # fmt: skip
+FLORES_CODE = re.compile(r"[a-z]{3}_[A-Z][a-z]{3}")
 
 
 @pytest.mark.parametrize("spec", SPECS)
@@ -22,7 +25,7 @@ def test_every_runtime_translates_a_batch(registry: Registry, spec: str) -> None
     assert len(out) == 3
     assert out[0] and out[2]
     assert out[1] == ""
-    assert "__" not in out[0]  # language tokens are not text
+    assert "__" not in out[0] and not FLORES_CODE.search(out[0])  # language tokens are not text
     assert LanguagePair("en", "de") in engine.pairs()
 
 
@@ -33,9 +36,17 @@ def test_marian_pair_comes_from_the_checkpoint_name(registry: Registry) -> None:
         engine.translate(["hola"], "es", "en")
 
 
-def test_multilingual_models_reject_unknown_languages(registry: Registry) -> None:
+@pytest.mark.parametrize("name", ["m2m", "nllb"])
+def test_multilingual_models_reject_unknown_languages(registry: Registry, name: str) -> None:
     with pytest.raises(NotFound, match="xx"):
-        registry.mt("seq2seq:m2m").translate(["hello"], "en", "xx")
+        registry.mt(f"seq2seq:{name}").translate(["hello"], "en", "xx")
+
+
+def test_nllb_is_recognized_and_offers_flores_languages(store: ModelStore, registry: Registry) -> None:
+    assert store.get("nllb").manifest.arch == "nllb"
+    pairs = registry.mt("seq2seq:nllb").pairs()
+    maltese = LanguagePair("mt", "en")  # in NLLB-200, not in M2M100
+    assert {LanguagePair("en", "es"), LanguagePair("es", "en"), maltese} <= set(pairs)
 
 
 def test_beam_search(store: ModelStore) -> None:
