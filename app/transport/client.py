@@ -56,6 +56,10 @@ CUT_WHILE_SENDING = (
 )
 """A server that ends a stream while the client writes: grpc then reports a local INTERNAL error
 instead of the server's status, so the real reason is unknown; reconnecting is the right answer."""
+REFUSED_BEFORE_START = (
+    "the server refused the stream before it started (at capacity, over a quota or draining); try again later"
+)
+"""The same grpc race on the config write: not an auth refusal (GetCapabilities passed), so a limit."""
 
 
 def _write_failed(writer: asyncio.Task[bool]) -> bool:
@@ -180,6 +184,7 @@ class InterpreterClient:
                 if exc.code() == grpc.StatusCode.INTERNAL and _write_failed(writer):
                     if not accepted.is_set():
                         await self._raise_refusal()  # refused before it answered: ask why
+                        raise UnavailableError(REFUSED_BEFORE_START) from None
                     raise UnavailableError(CUT_WHILE_SENDING) from None
                 raise error_from_rpc(exc, self.target) from None
             if response is grpc.aio.EOF:

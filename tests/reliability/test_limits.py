@@ -76,6 +76,44 @@ async def test_stream_past_capacity_is_refused_and_running_streams_finish(
     print(f"capacity refusal took {refusal_s * 1000:.1f} ms")  # reported, never asserted
 
 
+async def _config_then_wait() -> AsyncIterator[pb.InterpretRequest]:
+    yield config_request()
+    await asyncio.Event().wait()
+
+
+async def test_the_client_reports_a_capacity_refusal_as_one_never_as_a_cut(
+    make_server: ServerFactory,
+) -> None:
+    """A refusal can land while the client still writes its config (grpc then hides the status)."""
+    import numpy as np
+
+    from app.core import errors
+    from app.transport.client import REFUSED_BEFORE_START, InterpreterClient
+    from app.transport.events import AudioChunk, Outgoing, StreamOptions
+
+    async def audio() -> AsyncIterator[Outgoing]:
+        yield AudioChunk(np.zeros(1600, "<i2").tobytes(), 0.0)
+
+    server = await make_server(max_sessions=1)
+    outcomes: list[str] = []
+    async with channel(server.port) as ch, InterpreterClient(f"127.0.0.1:{server.port}") as client:
+        holder = pb_grpc.InterpreterStub(ch).Interpret(_config_then_wait())
+        await _started(holder)
+        for _ in range(20):
+            try:
+                async for _event in client.stream(StreamOptions(), audio()):
+                    pass
+            except errors.ResourceExhaustedError as exc:
+                assert "capacity" in str(exc)
+                outcomes.append("resource_exhausted")
+            except errors.UnavailableError as exc:
+                assert str(exc).endswith(REFUSED_BEFORE_START), exc
+                outcomes.append("refused_before_start")
+        holder.cancel()
+    assert len(outcomes) == 20
+    print(f"capacity refusals seen by the client: {sorted(set(outcomes))}")
+
+
 async def test_client_stream_quota_refuses_only_that_client(
     make_server: ServerFactory, tokens: Path, chunks: list[bytes]
 ) -> None:
