@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import grpc
 from tolk.v1 import interpreter_pb2 as pb
@@ -184,7 +184,6 @@ class InterpreterClient:
                 if exc.code() == grpc.StatusCode.INTERNAL and _write_failed(writer):
                     if not accepted.is_set():
                         await self._raise_refusal()  # refused before it answered: ask why
-                        raise UnavailableError(REFUSED_BEFORE_START) from None
                     raise UnavailableError(CUT_WHILE_SENDING) from None
                 raise error_from_rpc(exc, self.target) from None
             if response is grpc.aio.EOF:
@@ -205,14 +204,16 @@ class InterpreterClient:
             assert error is not None
             raise error
 
-    async def _raise_refusal(self) -> None:
-        """Raises the reason a server refuses this client (e.g. UNAUTHENTICATED), if a unary call shows one.
+    async def _raise_refusal(self) -> NoReturn:
+        """Raises the reason a server refused a stream before it started.
 
         A stream refused by a server interceptor while the client was still writing its config ends
         with grpc's local INTERNAL error, which hides the server's status; GetCapabilities passes the
-        same interceptors and reports it.
+        same interceptors and reports an auth refusal (e.g. UNAUTHENTICATED). When it passes, the
+        refusal was a limit (capacity, quota, draining).
         """
         await self.capabilities()
+        raise UnavailableError(REFUSED_BEFORE_START) from None
 
     async def _check_status(self, call: Any) -> None:
         code = await call.code()

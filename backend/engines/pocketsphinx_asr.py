@@ -28,9 +28,9 @@ NAME = "pocketsphinx"
 MODEL = "en-us"
 LANGUAGE = "en"
 MAX_IDLE_DECODERS = 64
-"""Decoders kept for reuse. The pool never holds more than the peak number of concurrent streams (which
-the server's max_sessions bounds), so keeping them all costs no memory beyond that peak, and a burst of
-new streams does not pay 0.3 s per decoder again or fragment the heap by freeing and rebuilding models."""
+"""Decoders kept for reuse (twice the default max_sessions). The pool never holds more than the peak
+number of concurrent streams, so up to this cap keeping them costs no memory beyond that peak, and a burst
+of new streams does not pay 0.3 s per decoder again or fragment the heap by freeing and rebuilding models."""
 DESCRIPTION = "CMU PocketSphinx 5 en-us (bundled continuous HMM + 3-gram LM), CPU"
 
 
