@@ -15,12 +15,12 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from app.pipeline_cli import EXIT_CODES_HELP, EXIT_USAGE, run_engines, run_translate
+from tolk.app.commands import EXIT_CODES_HELP, EXIT_USAGE, run_engines, run_translate
 
 HOOKS: dict[str, tuple[str, str]] = {
-    "serve": ("backend.cli", "run the gRPC interpreter server"),
-    "models": ("models.cli", "list, fetch and check neural models"),
-    "app": ("app.ui.launch", "start the desktop app"),
+    "serve": ("tolk.backend.cli", "run the gRPC interpreter server"),
+    "models": ("tolk.models.cli", "list, fetch and check neural models"),
+    "app": ("tolk.app.ui.launch", "start the desktop app"),
 }
 FORMATS = ("text", "jsonl", "srt", "vtt")
 

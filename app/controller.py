@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from app.audio.capture import (
+from tolk.app.audio.capture import (
     AudioCapture,
     CaptureError,
     InputDevice,
@@ -26,11 +26,11 @@ from app.audio.capture import (
     find_device,
     list_input_devices,
 )
-from app.audio.file_device import FileSoundModule
-from app.controller_session import BackendLink, CaptureTimeline, ConnectionSpec, SessionSpec, run_session
-from app.core.errors import ClientError
-from app.core.events import ConnectionState, Final, SessionEvent
-from app.transport.events import Capabilities
+from tolk.app.audio.file_device import FileSoundModule
+from tolk.app.backend_link import BackendLink, CaptureTimeline, ConnectionSpec, SessionSpec, run_session
+from tolk.app.core.errors import ClientError
+from tolk.app.core.events import ConnectionState, Final, SessionEvent
+from tolk.app.transport.events import Capabilities
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -123,14 +123,19 @@ class Controller(QObject):
     session_finished = Signal()
 
     def __init__(
-        self, sound: Callable[[], SoundModule], *, file_speed: float = 1.0, parent: QObject | None = None
+        self,
+        sound: Callable[[], SoundModule],
+        *,
+        file_speed: float = 1.0,
+        model_dir: Path | None = None,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._sound = sound
         self._file_speed = file_speed
         self._thread = LoopThread(self)
         self._thread.start()
-        self._link = BackendLink()
+        self._link = BackendLink(model_dir)
         self._capture: AudioCapture | None = None
         self._future: concurrent.futures.Future[None] | None = None
         self._next_segment_id = 0

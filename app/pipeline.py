@@ -2,7 +2,7 @@
 
 A source yields 16 kHz mono float32 blocks (a file decoded block by block, paced at real time or as fast
 as possible; the app plugs a microphone source in the same way). With CLIENT_VAD the blocks go through
-backend.vad.VadSegmenter and only speech is sent, framed by start/end Boundary marks; with SERVER_VAD the
+tolk.common.vad.VadSegmenter and only speech is sent, framed by start/end Boundary marks; with SERVER_VAD the
 audio is sent continuously. Either way the transport gets LINEAR16 chunks of at most `chunk_ms`.
 `run_pipeline` ties it to a (reconnecting) session and yields events stamped with `wall_s`.
 """
@@ -17,13 +17,20 @@ from pathlib import Path
 
 import numpy as np
 
-from app.audio.files import SAMPLE_RATE_HZ, Samples, iter_audio
-from app.core.timing import WallClock
-from app.transport.client import InterpreterClient
-from app.transport.events import AudioChunk, Boundary, Outgoing, Segmentation, SessionEvent, StreamOptions
-from app.transport.resilient import ResilientSession, RetryPolicy
-from backend.dsp import float32_to_pcm16
-from backend.vad import SpeechAudio, SpeechEnd, SpeechStart, VadOptions, VadSegmenter
+from tolk.app.audio.files import SAMPLE_RATE_HZ, Samples, iter_audio
+from tolk.app.core.timing import WallClock
+from tolk.app.transport.client import InterpreterClient
+from tolk.app.transport.events import (
+    AudioChunk,
+    Boundary,
+    Outgoing,
+    Segmentation,
+    SessionEvent,
+    StreamOptions,
+)
+from tolk.app.transport.resilient import ResilientSession, RetryPolicy
+from tolk.common.dsp import float32_to_pcm16
+from tolk.common.vad import SpeechAudio, SpeechEnd, SpeechStart, VadOptions, VadSegmenter
 
 CHUNK_MS = 100
 """Largest audio chunk sent (a chunk never spans a speech boundary)."""

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from tolk.backend.config import SUPPORTED_SAMPLE_RATES_HZ, ServerConfig
+from tolk.backend.engines.registry import EngineInfo, parse_spec
 from tolk.v1 import interpreter_pb2 as pb
-
-from backend.config import SUPPORTED_SAMPLE_RATES_HZ, ServerConfig
-from backend.engines.registry import EngineInfo, parse_spec
 
 _KINDS = {"asr": pb.Engine.Kind.ASR, "mt": pb.Engine.Kind.MT}
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from backend.config import ServerConfig
-from backend.engines.registry import EngineContext
-from backend.logs import configure_logging
-from models.store import resolve_store_dir
+from tolk.backend.config import ServerConfig
+from tolk.backend.engines.registry import EngineContext
+from tolk.backend.logs import configure_logging
+from tolk.models.store import resolve_store_dir
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"tolk serve: {exc}", file=sys.stderr)
         return 2
-    from backend.server import serve
+    from tolk.backend.server import serve
 
     try:
         asyncio.run(serve(config))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backend.engines.registry import DEFAULT_ASR, DEFAULT_MT, EngineContext
-from backend.limits import Keepalive, Limits
-from backend.tls import ServerTls
-from backend.vad import VadOptions
+from tolk.backend.engines.registry import DEFAULT_ASR, DEFAULT_MT, EngineContext
+from tolk.backend.limits import Keepalive, Limits
+from tolk.backend.tls import ServerTls
+from tolk.common.vad import VadOptions
 
 SUPPORTED_SAMPLE_RATES_HZ: tuple[int, ...] = (8000, 16000, 22050, 24000, 32000, 44100, 48000)
 MIB = 1024 * 1024

@@ -20,14 +20,14 @@ from typing import Any
 
 import grpc
 
-from backend.errors import ResourceExhausted
-from backend.interceptors import OPEN_METHOD_PREFIXES, abort_handler
-from backend.limits import Limits
-from backend.logs import bind_session
-from backend.metrics import Metrics
-from backend.quotas import Admission
-from backend.security import client_identity
-from backend.stream_input import DRAINING_MESSAGE, Cut, GuardedInput, StreamMeter
+from tolk.backend.interceptors import OPEN_METHOD_PREFIXES, abort_handler
+from tolk.backend.limits import Limits
+from tolk.backend.logs import bind_session
+from tolk.backend.metrics import Metrics
+from tolk.backend.quotas import Admission
+from tolk.backend.security import client_identity
+from tolk.backend.stream_input import DRAINING_MESSAGE, Cut, GuardedInput, StreamMeter
+from tolk.common.errors import ResourceExhausted
 
 log = logging.getLogger(__name__)
 

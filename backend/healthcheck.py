@@ -1,6 +1,6 @@
 """Container health probe: asks a Tolk server's grpc.health.v1 service whether it is SERVING.
 
-    python -m backend.healthcheck [--target HOST:PORT] [--service NAME] [--timeout-s S]
+    python -m tolk.backend.healthcheck [--target HOST:PORT] [--service NAME] [--timeout-s S]
 
 Exit status 0 when SERVING, 1 otherwise (NOT_SERVING while draining, unreachable, timeout), with one
 line on stderr saying why. The target defaults to 127.0.0.1 on $TOLK_PORT (50051): this module is an
@@ -52,7 +52,9 @@ def _default_target() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m backend.healthcheck", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tolk.backend.healthcheck", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--target", default=None, help="HOST:PORT (default 127.0.0.1:$TOLK_PORT)")
     parser.add_argument("--service", default="", help="health service name (default: whole server)")
     parser.add_argument("--timeout-s", type=float, default=DEFAULT_TIMEOUT_S)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from backend.errors import ResourceExhausted
+from tolk.common.errors import ResourceExhausted
 
 SECONDS_PER_MINUTE = 60.0
 MAX_IDLE_BUCKETS = 1024

@@ -17,7 +17,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from backend.errors import Unavailable
+from tolk.common.errors import Unavailable
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import grpc
 
-from backend.interceptors import OPEN_METHOD_PREFIXES, abort_handler, wrap_handler
+from tolk.backend.interceptors import OPEN_METHOD_PREFIXES, abort_handler, wrap_handler
 
 log = logging.getLogger(__name__)
 

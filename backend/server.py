@@ -2,7 +2,7 @@
 
 `start_server` returns a `TolkServer` handle (what `serve` and tests need to stop it cleanly);
 `create_server` is the contract's thin form returning `(server, port)`. Auth, TLS, admission, quotas,
-stream limits, keepalive and metrics come from the config (backend.hardening); extra `interceptors` and
+stream limits, keepalive and metrics come from the config (backend.protection); extra `interceptors` and
 channel `options` run after them.
 
 Stopping drains: new calls get UNAVAILABLE, running streams stop taking audio, flush their open segment
@@ -24,15 +24,15 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
-from tolk.v1 import interpreter_pb2, interpreter_pb2_grpc
 
-from backend.config import ServerConfig
-from backend.engines.registry import Registry
-from backend.guard import StreamGuard
-from backend.hardening import build_protection
-from backend.metrics import Metrics, MetricsServer, serve_http
-from backend.servicer import InterpreterServicer
-from backend.session_setup import SessionTracker
+from tolk.backend.config import ServerConfig
+from tolk.backend.engines.registry import Registry
+from tolk.backend.guard import StreamGuard
+from tolk.backend.metrics import Metrics, MetricsServer, serve_http
+from tolk.backend.protection import build_protection
+from tolk.backend.servicer import InterpreterServicer
+from tolk.backend.session_setup import SessionTracker
+from tolk.v1 import interpreter_pb2, interpreter_pb2_grpc
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = interpreter_pb2.DESCRIPTOR.services_by_name["Interpreter"].full_name

@@ -13,13 +13,16 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from concurrent.futures import Executor
 
 import grpc
-from tolk.v1 import interpreter_pb2 as pb
-from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
-from backend.capabilities import build_capabilities
-from backend.config import SUPPORTED_SAMPLE_RATES_HZ, ServerConfig
-from backend.engines.registry import Registry
-from backend.errors import (
+from tolk.backend.capabilities import build_capabilities
+from tolk.backend.config import SUPPORTED_SAMPLE_RATES_HZ, ServerConfig
+from tolk.backend.engines.registry import Registry
+from tolk.backend.events import Final, Partial, SessionEvent, Started
+from tolk.backend.logs import SESSION_ID
+from tolk.backend.metrics import Metrics
+from tolk.backend.session import Session, open_session
+from tolk.backend.session_setup import SessionLimits, SessionOptions, SessionTracker, validate_options
+from tolk.common.errors import (
     FailedPrecondition,
     InvalidArgument,
     NotFound,
@@ -27,11 +30,8 @@ from backend.errors import (
     TolkError,
     Unavailable,
 )
-from backend.events import Final, Partial, SessionEvent, Started
-from backend.logs import SESSION_ID
-from backend.metrics import Metrics
-from backend.session import Session, open_session
-from backend.session_setup import SessionLimits, SessionOptions, SessionTracker, validate_options
+from tolk.v1 import interpreter_pb2 as pb
+from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
 log = logging.getLogger(__name__)
 
@@ -236,6 +236,7 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
             return await self._translate_text(request)
         except TolkError as exc:
             await context.abort(*status_of(exc))
+            raise AssertionError("context.abort raises") from exc
 
     async def _translate_text(self, request: pb.TranslateTextRequest) -> pb.TranslateTextResponse:
         source = _language(request.source_language, "source_language")

@@ -17,8 +17,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TypeVar
 
-from backend.dsp import StreamResampler, bytes_to_float32, pcm16_to_float32
-from backend.engines.base import (
+from tolk.backend.engines.base import (
     SAMPLE_RATE_HZ,
     AsrEngine,
     AsrStream,
@@ -26,16 +25,17 @@ from backend.engines.base import (
     MtEngine,
     Samples,
 )
-from backend.errors import (
+from tolk.backend.events import Final, Outbox, Partial, SessionEvent, Started, Translation
+from tolk.backend.session_setup import EngineSource, SessionLimits, SessionOptions, resolve_engines
+from tolk.common.dsp import StreamResampler, bytes_to_float32, pcm16_to_float32
+from tolk.common.errors import (
     FailedPrecondition,
     InvalidArgument,
     NotFound,
     TolkError,
     Unavailable,
 )
-from backend.events import Final, Outbox, Partial, SessionEvent, Started, Translation
-from backend.session_setup import EngineSource, SessionLimits, SessionOptions, resolve_engines
-from backend.vad import SpeechAudio, SpeechEnd, SpeechStart, VadSegmenter
+from tolk.common.vad import SpeechAudio, SpeechEnd, SpeechStart, VadSegmenter
 
 log = logging.getLogger(__name__)
 

@@ -7,16 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from backend.engines.base import SAMPLE_RATE_HZ, AsrEngine, AsrOptions, AsrStream, MtEngine
-from backend.errors import InvalidArgument, NotFound, ResourceExhausted
-from backend.vad import VadOptions
+from tolk.backend.engines.base import SAMPLE_RATE_HZ, AsrEngine, AsrOptions, AsrStream, MtEngine
+from tolk.common.errors import InvalidArgument, NotFound, ResourceExhausted
+from tolk.common.vad import VadOptions
 
 Encoding = Literal["linear16", "float32"]
 Segmentation = Literal["server_vad", "client_vad"]
 
 
 class EngineSource(Protocol):
-    """What a session needs from backend.engines.registry.Registry."""
+    """What a session needs from tolk.backend.engines.registry.Registry."""
 
     def asr(self, spec: str | None = None) -> AsrEngine: ...
 

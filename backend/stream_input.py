@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 import grpc
-from tolk.v1 import interpreter_pb2 as pb
 
-from backend.errors import ResourceExhausted
-from backend.limits import Limits
-from backend.metrics import Metrics, StreamTimeline
-from backend.quotas import Admission
+from tolk.backend.limits import Limits
+from tolk.backend.metrics import Metrics, StreamTimeline
+from tolk.backend.quotas import Admission
+from tolk.common.errors import ResourceExhausted
+from tolk.v1 import interpreter_pb2 as pb
 
 BYTES_PER_SAMPLE = {pb.LINEAR16: 2, pb.FLOAT32: 4}
 DRAINING_MESSAGE = "server draining; open a new stream (another replica will take it)"

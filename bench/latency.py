@@ -25,12 +25,12 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from app.audio.files import SAMPLE_RATE_HZ, read_audio
-from app.core.events import Final, Partial, SessionEvent, Translation
-from app.pipeline import PipelineOptions, array_source, run_pipeline
-from app.transport.client import InterpreterClient
-from app.transport.events import StreamOptions
-from backend.dsp import float32_to_pcm16
+from tolk.app.audio.files import SAMPLE_RATE_HZ, read_audio
+from tolk.app.core.events import Final, Partial, SessionEvent, Translation
+from tolk.app.pipeline import PipelineOptions, array_source, run_pipeline
+from tolk.app.transport.client import InterpreterClient
+from tolk.app.transport.events import StreamOptions
+from tolk.common.dsp import float32_to_pcm16
 
 LIBRIVOX_DIR = Path("/usr/share/pocketsphinx/test/data/librivox")
 GAP_S = 1.5
@@ -230,9 +230,10 @@ def report(tolk: Timings, base: Timings, utterances: int) -> dict[str, object]:
 async def _tolk_against(server: str | None, audio: Samples) -> list[tuple[float, SessionEvent]]:
     if server:
         return (await _run_tolk(server, audio))[0]
-    from app.pipeline_local import local_server
+    from tolk.backend.offline import embedded_backend
 
-    async with local_server() as target:
+    async with embedded_backend() as backend:
+        target = backend.target
         return (await _run_tolk(target, audio))[0]
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import grpc
 import soundfile as sf
+
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
@@ -228,8 +229,8 @@ def _free_port() -> int:
 
 SERVER_SCRIPT = """
 import asyncio, sys
-from backend.config import ServerConfig
-from backend.server import serve
+from tolk.backend.config import ServerConfig
+from tolk.backend.server import serve
 config = ServerConfig(host="127.0.0.1", port=int(sys.argv[1]), max_sessions=int(sys.argv[2]),
                       max_streams_per_client=0, audio_s_per_min=0)
 asyncio.run(serve(config))

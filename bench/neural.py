@@ -57,7 +57,7 @@ def speech() -> Any:
 
 
 def registry(store: str) -> Any:
-    from backend.engines.registry import EngineContext, Registry
+    from tolk.backend.engines.registry import EngineContext, Registry
 
     return Registry(EngineContext(model_dir=Path(store)))
 
@@ -142,7 +142,7 @@ def child_scheduler(store: str, spec: str) -> dict[str, Any]:
 
 
 def _utterance(asr: Any, mt: Any, audio: Any, realistic_mt: str) -> dict[str, float]:
-    from backend.engines.base import AsrOptions
+    from tolk.backend.engines.base import AsrOptions
 
     stream = asr.open_stream(AsrOptions(language="en"))
     chunk = int(16000 * CHUNK_S)
@@ -207,9 +207,9 @@ def run_child(argv: list[str]) -> None:
 
 def prepare(workdir: Path, sizes: list[str]) -> Path:
     """Random-weight checkpoints imported into a bench store with their int8 variants (cached)."""
-    from models.quantize import convert_ct2
-    from models.store import ModelStore
-    from models.synthetic import WHISPER_SIZES, build_marian, build_whisper
+    from tolk.models.quantize import convert_ct2
+    from tolk.models.store import ModelStore
+    from tolk.models.synthetic import WHISPER_SIZES, build_marian, build_whisper
 
     store = ModelStore(workdir / "store")
     plans = [(f"whisper-{s}", "whisper", s) for s in sizes] + [("opus-mt-en-de", "marian", "")]

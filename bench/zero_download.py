@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from backend.dsp import pcm16_to_float32
-from backend.engines import apertium_mt, pocketsphinx_asr
-from backend.engines.base import AsrOptions
-from backend.engines.registry import EngineContext
-from models.metrics import corpus_wer
+from tolk.backend.engines import apertium_mt, pocketsphinx_asr
+from tolk.backend.engines.base import AsrOptions
+from tolk.backend.engines.registry import EngineContext
+from tolk.common.dsp import pcm16_to_float32
+from tolk.models.metrics import corpus_wer
 
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 CHUNK_SAMPLES = 1_600

@@ -160,7 +160,7 @@ build_test_store() {  # DIR: random-weight Whisper + Marian checkpoints (no down
 import sys
 from pathlib import Path
 
-from models.synthetic import build_marian, build_whisper
+from tolk.models.synthetic import build_marian, build_whisper
 
 build_whisper(Path(sys.argv[1]) / "whisper")
 build_marian(Path(sys.argv[1]) / "marian")
@@ -245,7 +245,7 @@ compose_topology() {
   wait_healthy tolk-test-compose1 "$(date +%s%N)" >/dev/null
   wait_healthy tolk-test-compose2 "$(date +%s%N)" >/dev/null
   for i in 1 2 3 4; do
-    .venv/bin/python -m backend.healthcheck --target "127.0.0.1:$COMPOSE_PORT" || die "health through the balancer"
+    .venv/bin/python -m tolk.backend.healthcheck --target "127.0.0.1:$COMPOSE_PORT" || die "health through the balancer"
   done
   local spread
   spread=$(podman logs tolk-test-compose-lb 2>/dev/null | grep -o 'upstream=[0-9.:]*' | sort -u | wc -l)

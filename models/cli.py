@@ -11,8 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from backend.errors import TolkError
-from models.store import ModelStore, StoredModel, resolve_store_dir
+from tolk.common.errors import TolkError
+from tolk.models.store import ModelStore, StoredModel, resolve_store_dir
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -63,11 +63,11 @@ def _dispatch(args: argparse.Namespace, store: ModelStore) -> int:
     if command == "import":
         print(_row(store.import_dir(args.directory, args.name)))
     elif command == "pull":
-        from models.hub import pull
+        from tolk.models.hub import pull
 
         print(_row(pull(store, args.hub_id, args.name, args.revision)))
     elif command == "quantize":
-        from models.quantize import quantize
+        from tolk.models.quantize import quantize
 
         for model in quantize(store, args.name):
             print(_row(model))
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m models.cli ...` (the same as `tolk models ...`)."""
+    """`python -m tolk.models.cli ...` (the same as `tolk models ...`)."""
     parser = argparse.ArgumentParser(prog="tolk")
     add_parser(parser.add_subparsers(dest="command", required=True))
     return run(parser.parse_args(["models", *(sys.argv[1:] if argv is None else argv)]))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from backend.errors import FailedPrecondition
-from models.store import ModelStore, StoredModel
+from tolk.common.errors import FailedPrecondition
+from tolk.models.store import ModelStore, StoredModel
 
 WANTED_PATTERNS = ["*.json", "*.model", "*.spm", "*.txt", "*.tiktoken"]
 

@@ -13,8 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from backend.errors import FailedPrecondition, InvalidArgument
-from models.store import ModelStore, StoredModel
+from tolk.common.errors import FailedPrecondition, InvalidArgument
+from tolk.models.store import ModelStore, StoredModel
 
 TOKENIZER_FILES = (
     "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "vocab.json",
@@ -54,7 +54,7 @@ class _LanguageTokens:
 
 def convert_ct2(source: Path, out: Path, arch: str, quantization: str = "int8") -> Path:
     """Converts a transformers checkpoint directory to CTranslate2 (tokenizer files copied alongside)."""
-    from backend.engines.neural_common import quiet_transformers
+    from tolk.models.quiet import quiet_transformers
 
     quiet_transformers()
     try:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from backend.errors import FailedPrecondition, InvalidArgument, NotFound
+from tolk.common.errors import FailedPrecondition, InvalidArgument, NotFound
 
 MANIFEST = "manifest.json"
 CURRENT = "current"

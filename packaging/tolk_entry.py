@@ -23,6 +23,6 @@ def _restore_library_path() -> None:
 
 if __name__ == "__main__":
     _restore_library_path()
-    from app.cli import main
+    from tolk.app.cli import main
 
     sys.exit(main())

@@ -19,7 +19,7 @@ command -v xvfb-run >/dev/null || { echo "screenshots: xvfb-run not found (apt-g
 mkdir -p "$OUT"
 unset QT_QPA_PLATFORM
 env QT_QPA_PLATFORM=xcb xvfb-run --auto-servernum --server-args="-screen 0 $SCREEN" \
-  "$PYTHON" -m app.cli app --settings "$SETTINGS" \
+  "$PYTHON" -m tolk.app.cli app --settings "$SETTINGS" \
     --input-file samples/sense-and-sensibility.wav --from en --to es --offline \
     --start --overlay --quit-after "$SECONDS_TO_PLAY" --screenshots "$OUT"
 ls -l "$OUT"/*.png

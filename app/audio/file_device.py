@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from app.audio.files import SAMPLE_RATE_HZ, read_audio
+from tolk.app.audio.files import SAMPLE_RATE_HZ, read_audio
 
 FILE_DEVICE_INDEX = 0
 

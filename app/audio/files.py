@@ -1,7 +1,8 @@
 """Audio files -> 16 kHz mono float32: WAV, FLAC, OGG (Vorbis/Opus), MP3 and what else libsndfile reads.
 
-Any sample rate and channel count: channels are averaged, then the audio is resampled (backend.dsp). Files are
-decoded block by block, so a long recording never sits in memory whole unless `read_audio` is asked for.
+Any sample rate and channel count: channels are averaged, then the audio is resampled (tolk.common.dsp).
+Files are decoded block by block, so a long recording never sits in memory whole unless `read_audio` is
+asked for.
 A missing, unreadable, corrupt, non-audio or empty file raises AudioFileError with one clear line.
 """
 
@@ -15,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 
-from app.core.errors import AudioFileError
-from backend.dsp import StreamResampler
+from tolk.app.core.errors import AudioFileError
+from tolk.common.dsp import StreamResampler
 
 SAMPLE_RATE_HZ = 16_000
 """The rate every engine and the wire protocol use."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.core.events import ConnectionState, Final, Partial, SessionEvent, Started, Translation
+from tolk.app.core.events import ConnectionState, Final, Partial, SessionEvent, Started, Translation
 
 
 @dataclass

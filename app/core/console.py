@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from app.core.captions import CaptionModel
-from app.core.events import ConnectionState, Final, Partial, SessionEvent, Started, Translation
+from tolk.app.core.captions import CaptionModel
+from tolk.app.core.events import ConnectionState, Final, Partial, SessionEvent, Started, Translation
 
 CLEAR_LINE = "\r\x1b[K"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.core.events import ConnectionState, Final, Partial, SessionEvent, Started
+from tolk.app.core.events import ConnectionState, Final, Partial, SessionEvent, Started
 
 TIME_DECIMALS = 3
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.core.captions import Segment
+from tolk.app.core.captions import Segment
 
 ORIGINAL = "original"
 MIN_CUE_MS = 200

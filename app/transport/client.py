@@ -1,6 +1,6 @@
 """The gRPC client of the Interpreter service (grpc.aio): capabilities, text translation, streaming.
 
-Security hooks: pass `credentials` (grpc.ChannelCredentials, e.g. from backend.tls.channel_credentials)
+Security hooks: pass `credentials` (grpc.ChannelCredentials, e.g. from tolk.backend.tls.channel_credentials)
 for TLS, `token` for `authorization: Bearer` metadata, `metadata` for anything else, `channel_options`
 for extra channel arguments. Failed calls raise app.core.errors.ServerError subclasses carrying the
 server's message.
@@ -14,19 +14,19 @@ from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from typing import Any, NoReturn
 
 import grpc
-from tolk.v1 import interpreter_pb2 as pb
-from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
-from app.core.errors import ServerError, UnavailableError
-from app.core.timing import WallClock
-from app.transport.convert import (
+from tolk.app.core.errors import ServerError, UnavailableError
+from tolk.app.core.timing import WallClock
+from tolk.app.transport.convert import (
     capabilities_from_proto,
     config_request,
     error_from_rpc,
     event_from_response,
     outgoing_request,
 )
-from app.transport.events import AudioChunk, Capabilities, Event, Outgoing, StreamOptions
+from tolk.app.transport.events import AudioChunk, Capabilities, Event, Outgoing, StreamOptions
+from tolk.v1 import interpreter_pb2 as pb
+from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
 UNARY_TIMEOUT_S = 30.0
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import grpc
-from tolk.v1 import interpreter_pb2 as pb
 
-from app.core import errors
-from app.transport.events import (
+from tolk.app.core import errors
+from tolk.app.transport.events import (
     AudioChunk,
     Capabilities,
     EngineDescription,
@@ -18,6 +17,7 @@ from app.transport.events import (
     StreamOptions,
     Translation,
 )
+from tolk.v1 import interpreter_pb2 as pb
 
 _SEGMENTATION = {"client_vad": pb.CLIENT_VAD, "server_vad": pb.SERVER_VAD}
 _TASK = {"transcribe": pb.TRANSCRIBE, "translate": pb.TRANSLATE_TO_ENGLISH}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from app.core.events import (
+from tolk.app.core.events import (
     ConnectionState,
     Event,
     Final,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from app.transport.events import AudioChunk, Boundary, Outgoing
+from tolk.app.transport.events import AudioChunk, Boundary, Outgoing
 
 TIME_TOLERANCE_S = 0.005
 

@@ -20,10 +20,10 @@ import random
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
-from app.core.errors import RETRYABLE, DeadlineExceededError, ServerError, UnavailableError
-from app.core.timing import WallClock
-from app.transport.client import InterpreterClient
-from app.transport.events import (
+from tolk.app.core.errors import RETRYABLE, DeadlineExceededError, ServerError, UnavailableError
+from tolk.app.core.timing import WallClock
+from tolk.app.transport.client import InterpreterClient
+from tolk.app.transport.events import (
     ConnectionState,
     Event,
     Final,
@@ -34,7 +34,7 @@ from app.transport.events import (
     StreamOptions,
     Translation,
 )
-from app.transport.replay import ReplayBuffer
+from tolk.app.transport.replay import ReplayBuffer
 
 QUEUE_ITEMS = 64
 """Outgoing items read ahead from the audio source (backpressure for sources faster than the link)."""

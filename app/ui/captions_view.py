@@ -15,7 +15,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QFont, QTextBlockFormat, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QTextEdit, QWidget
 
-from app.core.captions import CaptionModel, Segment
+from tolk.app.core.captions import CaptionModel, Segment
 
 REFRESH_HZ = 20
 BOTTOM_SLACK_PX = 8

@@ -98,10 +98,11 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.audio.capture import load_sound_module
-    from app.controller import Controller
-    from app.ui.main_window import MainWindow
-    from app.ui.settings import load_settings, save_settings
+    from tolk.app.audio.capture import load_sound_module
+    from tolk.app.controller import Controller
+    from tolk.app.ui.main_window import MainWindow
+    from tolk.app.ui.settings import load_settings, save_settings
+    from tolk.models.store import resolve_store_dir
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setOrganizationName(ORGANIZATION)
@@ -109,7 +110,9 @@ def run(args: argparse.Namespace) -> int:
     qsettings = QSettings(str(args.settings), QSettings.Format.IniFormat) if args.settings else QSettings()
     settings = _override(load_settings(qsettings), args)
     token = args.token or os.environ.get("TOLK_TOKEN", "")
-    controller = Controller(load_sound_module, file_speed=args.file_speed)
+    controller = Controller(
+        load_sound_module, file_speed=args.file_speed, model_dir=resolve_store_dir(None, os.environ)
+    )
     window = MainWindow(controller, settings, token)
     window.settings_changed.connect(lambda s: save_settings(qsettings, s))
     save_settings(qsettings, settings)

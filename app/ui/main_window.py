@@ -24,16 +24,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.controller import NO_DEVICE_MESSAGE, Controller, SessionRequest
-from app.controller_session import ConnectionSpec
-from app.core.captions import CaptionModel
-from app.core.events import SessionEvent
-from app.core.subtitles import to_srt, to_text, to_vtt
-from app.ui.captions_view import CaptionsView
-from app.ui.overlay import SubtitleOverlay
-from app.ui.overlay_panel import OVERLAY_SHORTCUT, OverlayPanel
-from app.ui.panels import LEVEL_HZ, ConnectionPanel, InputPanel, LanguagePanel
-from app.ui.settings import AppSettings, OverlayLook
+from tolk.app.backend_link import ConnectionSpec
+from tolk.app.controller import NO_DEVICE_MESSAGE, Controller, SessionRequest
+from tolk.app.core.captions import CaptionModel
+from tolk.app.core.events import SessionEvent
+from tolk.app.core.subtitles import to_srt, to_text, to_vtt
+from tolk.app.ui.captions_view import CaptionsView
+from tolk.app.ui.overlay import SubtitleOverlay
+from tolk.app.ui.overlay_panel import OVERLAY_SHORTCUT, OverlayPanel
+from tolk.app.ui.panels import LEVEL_HZ, ConnectionPanel, InputPanel, LanguagePanel
+from tolk.app.ui.settings import AppSettings, OverlayLook
 
 STATE_LABELS = {
     "idle": "Ready",

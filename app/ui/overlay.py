@@ -24,8 +24,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizeGrip, QWidget
 
-from app.core.captions import Segment
-from app.ui.settings import ORIGINAL, OverlayLook
+from tolk.app.core.captions import Segment
+from tolk.app.ui.settings import ORIGINAL, OverlayLook
 
 REFRESH_HZ = 20
 PADDING_PX = 24

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.settings import ORIGINAL, OverlayLook
+from tolk.app.ui.settings import ORIGINAL, OverlayLook
 
 OVERLAY_SHORTCUT = "Ctrl+Shift+O"
 

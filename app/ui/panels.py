@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.audio.capture import InputDevice
-from app.ui.settings import Mode
+from tolk.app.audio.capture import InputDevice
+from tolk.app.ui.settings import Mode
 
 LEVEL_HZ = 20
 FILE_FILTER = "Audio (*.wav *.flac *.ogg *.opus *.mp3);;All files (*)"

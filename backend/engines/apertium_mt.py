@@ -21,10 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from backend.engines.apertium_process import ApertiumProcess, ProcessOptions
-from backend.engines.base import LanguagePair
-from backend.engines.registry import EngineContext, EngineInfo
-from backend.errors import NotFound, Unavailable
+from tolk.backend.engines.apertium_process import ApertiumProcess, ProcessOptions
+from tolk.backend.engines.registry import EngineContext, EngineInfo
+from tolk.common.errors import NotFound, Unavailable
+from tolk.common.langcodes import LanguagePair
 
 NAME = "apertium"
 MODES_DIRS = (Path("/usr/share/apertium/modes"), Path("/usr/local/share/apertium/modes"))

@@ -18,7 +18,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from backend.errors import Unavailable
+from tolk.common.errors import Unavailable
 
 STDERR_LINES = 20
 STOP_GRACE_S = 1.0

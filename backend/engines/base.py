@@ -15,6 +15,8 @@ from typing import Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from tolk.common.langcodes import LanguagePair
+
 SAMPLE_RATE_HZ = 16_000
 """All engines take 16 kHz mono float32 samples in [-1, 1]."""
 
@@ -52,15 +54,6 @@ class Hypothesis:
     @property
     def text(self) -> str:
         return " ".join(part for part in (self.stable, self.unstable) if part)
-
-
-@dataclass(frozen=True)
-class LanguagePair:
-    source: str
-    target: str
-
-    def __str__(self) -> str:
-        return f"{self.source}-{self.target}"
 
 
 class AsrStream(Protocol):

@@ -8,10 +8,10 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from backend.engines.registry import EngineContext
-from backend.errors import FailedPrecondition, InvalidArgument, NotFound
-from backend.scheduler import SchedulerOptions
-from models.store import ModelStore, StoredModel
+from tolk.backend.engines.registry import EngineContext
+from tolk.backend.scheduler import SchedulerOptions
+from tolk.common.errors import FailedPrecondition, InvalidArgument, NotFound
+from tolk.models.store import ModelStore, StoredModel
 
 log = logging.getLogger(__name__)
 NEURAL_MODULES = ("torch", "transformers")
@@ -124,14 +124,6 @@ def quantize_linear(model: Any) -> Any:
         # torch.ao.quantization is deprecated in favour of torchao, which is not a dependency here.
         warnings.simplefilter("ignore")
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)  # type: ignore[no-untyped-call]
-
-
-def quiet_transformers() -> None:
-    """Silences transformers' advisory log lines (generation-config notices) on first load."""
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 def scheduler_options(context: EngineContext) -> SchedulerOptions:

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from backend.dsp import float32_to_pcm16
-from backend.engines.base import AsrOptions, AsrStream, Hypothesis, Samples
-from backend.engines.registry import EngineContext, EngineInfo
-from backend.errors import FailedPrecondition, InvalidArgument, NotFound
+from tolk.backend.engines.base import AsrOptions, AsrStream, Hypothesis, Samples
+from tolk.backend.engines.registry import EngineContext, EngineInfo
+from tolk.common.dsp import float32_to_pcm16
+from tolk.common.errors import FailedPrecondition, InvalidArgument, NotFound
 
 NAME = "pocketsphinx"
 MODEL = "en-us"

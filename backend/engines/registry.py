@@ -18,16 +18,17 @@ from pathlib import Path
 from types import ModuleType
 from typing import Literal, cast
 
-from backend.engines.base import AsrEngine, LanguagePair, MtEngine
-from backend.errors import FailedPrecondition, NotFound
+from tolk.backend.engines.base import AsrEngine, MtEngine
+from tolk.common.errors import FailedPrecondition, NotFound
+from tolk.common.langcodes import LanguagePair
 
 Kind = Literal["asr", "mt"]
 
 FAMILIES: dict[str, tuple[Kind, str]] = {
-    "pocketsphinx": ("asr", "backend.engines.pocketsphinx_asr"),
-    "whisper": ("asr", "backend.engines.whisper_asr"),
-    "apertium": ("mt", "backend.engines.apertium_mt"),
-    "seq2seq": ("mt", "backend.engines.seq2seq_mt"),
+    "pocketsphinx": ("asr", "tolk.backend.engines.pocketsphinx_asr"),
+    "whisper": ("asr", "tolk.backend.engines.whisper_asr"),
+    "apertium": ("mt", "tolk.backend.engines.apertium_mt"),
+    "seq2seq": ("mt", "tolk.backend.engines.seq2seq_mt"),
 }
 DEFAULT_ASR = "pocketsphinx"
 DEFAULT_MT = "apertium"

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from itertools import permutations
 from pathlib import Path
 
-from backend.engines import langcodes, neural_common
-from backend.engines.base import LanguagePair
-from backend.engines.registry import EngineContext, EngineInfo
-from backend.engines.seq2seq_runtime import Seq2seqRuntime, open_runtime, output_budget
-from backend.errors import NotFound
-from backend.scheduler import BatchScheduler
-from models.store import StoredModel
+from tolk.backend.engines import neural_common
+from tolk.backend.engines.registry import EngineContext, EngineInfo
+from tolk.backend.engines.seq2seq_runtime import Seq2seqRuntime, open_runtime, output_budget
+from tolk.backend.scheduler import BatchScheduler
+from tolk.common import langcodes
+from tolk.common.errors import NotFound
+from tolk.common.langcodes import LanguagePair
+from tolk.models.store import StoredModel
 
 FAMILY = "seq2seq"
 OPUS_PAIR_RE = re.compile(r"opus-mt-([a-z]{2,3})-([a-z]{2,3})(?:$|[^a-zA-Z])")

@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 from typing import Any, Protocol
 
-from backend.engines.langcodes import model_code
-from backend.engines.neural_common import Placement, quiet_transformers, torch_model
+from tolk.backend.engines.neural_common import Placement, torch_model
+from tolk.common.langcodes import model_code
+from tolk.models.quiet import quiet_transformers
 
 MAX_OUTPUT_TOKENS = 256
 CHARS_PER_BUCKET = 40

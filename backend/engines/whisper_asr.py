@@ -16,13 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from backend.engines import neural_common
-from backend.engines.base import SAMPLE_RATE_HZ, AsrOptions, Hypothesis, Samples
-from backend.engines.local_agreement import HypothesisBuffer
-from backend.engines.registry import EngineContext, EngineInfo
-from backend.engines.whisper_runtime import Features, WhisperRuntime, checkpoint_languages, open_runtime
-from backend.errors import InvalidArgument, NotFound
-from backend.scheduler import BatchScheduler
+from tolk.backend.engines import neural_common
+from tolk.backend.engines.base import SAMPLE_RATE_HZ, AsrOptions, Hypothesis, Samples
+from tolk.backend.engines.local_agreement import HypothesisBuffer
+from tolk.backend.engines.registry import EngineContext, EngineInfo
+from tolk.backend.engines.whisper_runtime import Features, WhisperRuntime, checkpoint_languages, open_runtime
+from tolk.backend.scheduler import BatchScheduler
+from tolk.common.errors import InvalidArgument, NotFound
 
 FAMILY = "whisper"
 WINDOW_S = 30

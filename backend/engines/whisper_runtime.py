@@ -12,8 +12,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from backend.engines.neural_common import Placement, quiet_transformers, torch_model
-from backend.errors import FailedPrecondition
+from tolk.backend.engines.neural_common import Placement, torch_model
+from tolk.common.errors import FailedPrecondition
+from tolk.models.quiet import quiet_transformers
 
 Features = np.ndarray[Any, np.dtype[np.float32]]
 ENGLISH = "en"

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import soxr
 
-from app.audio.file_device import FileInputStream
-from app.audio.files import read_audio
+from tolk.app.audio.file_device import FileInputStream
+from tolk.app.audio.files import read_audio
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_WAV = ROOT / "samples" / "sense-and-sensibility.wav"
@@ -66,7 +66,7 @@ class ServerThread:
     restarted on the same port, keeping the loaded engines."""
 
     def __init__(self) -> None:
-        from backend.engines.registry import Registry
+        from tolk.backend.engines.registry import Registry
 
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name="test-server", daemon=True)
@@ -79,8 +79,8 @@ class ServerThread:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout_s)
 
     def start(self) -> int:
-        from backend.config import ServerConfig
-        from backend.server import start_server
+        from tolk.backend.config import ServerConfig
+        from tolk.backend.server import start_server
 
         async def start() -> Any:
             handle = await start_server(ServerConfig(host="127.0.0.1", port=self.port), self.registry)

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from app.controller import Controller
-from app.ui.main_window import MainWindow
-from app.ui.settings import AppSettings
+from tolk.app.controller import Controller
+from tolk.app.ui.main_window import MainWindow
+from tolk.app.ui.settings import AppSettings
 
 TIMING = re.compile(r"^(\d\d:\d\d:\d\d[,.]\d{3}) --> (\d\d:\d\d:\d\d[,.]\d{3})$")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.controller import language_pairs
-from app.controller_session import SPEECH_END_HANGOVER_S, CaptureTimeline
-from app.transport.events import Capabilities, EngineDescription
+from tolk.app.backend_link import SPEECH_END_HANGOVER_S, CaptureTimeline
+from tolk.app.controller import language_pairs
+from tolk.app.transport.events import Capabilities, EngineDescription
 
 pytestmark = pytest.mark.app
 

@@ -13,9 +13,9 @@ import pytest
 from app_fakes import MIC, MONITOR, SAMPLE_WAV, FakeSoundDevice, ServerThread
 from app_helpers import open_window, parse_cues
 
-from app.core.events import ConnectionState, Final, SessionEvent
-from app.ui.main_window import MainWindow
-from app.ui.settings import AppSettings, OverlayLook
+from tolk.app.core.events import ConnectionState, Final, SessionEvent
+from tolk.app.ui.main_window import MainWindow
+from tolk.app.ui.settings import AppSettings, OverlayLook
 
 pytestmark = [pytest.mark.app, pytest.mark.timeout(240)]
 SESSION_TIMEOUT_MS = 150_000
@@ -121,7 +121,7 @@ def test_unattended_command_writes_srt_with_both_languages(tmp_path: Path) -> No
 
     out = tmp_path / "out.srt"
     command = [
-        sys.executable, "-m", "app.cli", "app", "--settings", str(tmp_path / "tolk.ini"),
+        sys.executable, "-m", "tolk.app.cli", "app", "--settings", str(tmp_path / "tolk.ini"),
         "--input-file", str(SAMPLE_WAV), "--from", "en", "--to", "es", "--start",
         "--file-speed", "4", "--quit-after", "12", "--export", str(out),
     ]  # fmt: skip

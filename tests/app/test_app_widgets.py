@@ -11,13 +11,13 @@ from app_fakes import MIC, MONITOR, FakeSoundDevice, NoSoundDevices
 from app_helpers import open_window
 from PySide6.QtCore import QSettings
 
-from app.audio.capture import AudioCapture, InputDevice, list_input_devices
-from app.controller import NO_DEVICE_MESSAGE
-from app.core.captions import CaptionModel
-from app.core.events import Final, Partial, Translation
-from app.ui.captions_view import CaptionsView
-from app.ui.overlay import SubtitleOverlay
-from app.ui.settings import ORIGINAL, AppSettings, OverlayLook, load_settings, save_settings
+from tolk.app.audio.capture import AudioCapture, InputDevice, list_input_devices
+from tolk.app.controller import NO_DEVICE_MESSAGE
+from tolk.app.core.captions import CaptionModel
+from tolk.app.core.events import Final, Partial, Translation
+from tolk.app.ui.captions_view import CaptionsView
+from tolk.app.ui.overlay import SubtitleOverlay
+from tolk.app.ui.settings import ORIGINAL, AppSettings, OverlayLook, load_settings, save_settings
 
 pytestmark = pytest.mark.app
 

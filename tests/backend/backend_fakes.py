@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backend.engines.base import AsrOptions, Hypothesis, LanguagePair, Samples
-from backend.engines.registry import EngineInfo, Registry
-from backend.errors import NotFound
+from tolk.backend.engines.base import AsrOptions, Hypothesis, Samples
+from tolk.backend.engines.registry import EngineInfo, Registry
+from tolk.common.errors import NotFound
+from tolk.common.langcodes import LanguagePair
 
 WORD_SAMPLES = 1600
 

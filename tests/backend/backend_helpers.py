@@ -10,13 +10,13 @@ from typing import Any
 import grpc
 import numpy as np
 import soundfile as sf
+
+from tolk.backend.config import ServerConfig
+from tolk.backend.engines.registry import Registry
+from tolk.backend.server import TolkServer, start_server
+from tolk.common.dsp import Samples, float32_to_pcm16, resample
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
-
-from backend.config import ServerConfig
-from backend.dsp import Samples, float32_to_pcm16, resample
-from backend.engines.registry import Registry
-from backend.server import TolkServer, start_server
 
 SAMPLE_WAV = "samples/sense-and-sensibility.wav"
 CHUNK_MS = 100

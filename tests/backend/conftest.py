@@ -9,10 +9,10 @@ import pytest
 import pytest_asyncio
 from backend_fakes import FakeRegistry
 from backend_helpers import launch
-from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
-from backend.config import ServerConfig
-from backend.server import TolkServer
+from tolk.backend.config import ServerConfig
+from tolk.backend.server import TolkServer
+from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
 
 @pytest_asyncio.fixture

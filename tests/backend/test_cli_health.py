@@ -15,10 +15,10 @@ from backend_fakes import FakeRegistry
 from backend_helpers import launch
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from backend.cli import add_parser, build_config, run
-from backend.config import ServerConfig
-from backend.server import SERVICE_NAME, TolkServer, create_server, serve
-from models.store import default_store_dir
+from tolk.backend.cli import add_parser, build_config, run
+from tolk.backend.config import ServerConfig
+from tolk.backend.server import SERVICE_NAME, TolkServer, create_server, serve
+from tolk.models.store import default_store_dir
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

@@ -11,12 +11,12 @@ import pytest_asyncio
 from backend_fakes import FakeRegistry
 from backend_helpers import speech_and_silence
 
-from backend.dsp import float32_to_pcm16
-from backend.errors import FailedPrecondition, InvalidArgument
-from backend.events import Final, Outbox, Partial, SessionEvent, Started, Translation
-from backend.session import Session, open_session
-from backend.session_setup import SessionLimits, SessionOptions
-from backend.vad import VadOptions
+from tolk.backend.events import Final, Outbox, Partial, SessionEvent, Started, Translation
+from tolk.backend.session import Session, open_session
+from tolk.backend.session_setup import SessionLimits, SessionOptions
+from tolk.common.dsp import float32_to_pcm16
+from tolk.common.errors import FailedPrecondition, InvalidArgument
+from tolk.common.vad import VadOptions
 
 
 def partial(segment: int, text: str) -> Partial:

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from backend_fakes import FakeRegistry
 from backend_helpers import audio_requests, config_request, interpret, kinds, read_rest, speech_and_silence
+
+from tolk.backend.server import TolkServer
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
-
-from backend.server import TolkServer
 
 Fixture = tuple[TolkServer, FakeRegistry]
 

@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 import pytest_asyncio
 from backend_helpers import audio_requests, config_request, interpret, kinds, launch, read_rest, sample_audio
+
+from tolk.backend.config import ServerConfig
+from tolk.backend.engines.registry import Registry
+from tolk.backend.server import TolkServer
+from tolk.common.dsp import resample
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
-
-from backend.config import ServerConfig
-from backend.dsp import resample
-from backend.engines.registry import Registry
-from backend.server import TolkServer
 
 TRANSCRIPT = "samples/sense-and-sensibility.txt"
 

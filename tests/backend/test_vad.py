@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from backend.dsp import Samples, float32_to_pcm16, pcm16_to_float32, resample
-from backend.vad import SpeechAudio, SpeechEnd, SpeechStart, VadEvent, VadOptions, VadSegmenter
+from tolk.common.dsp import Samples, float32_to_pcm16, pcm16_to_float32, resample
+from tolk.common.vad import SpeechAudio, SpeechEnd, SpeechStart, VadEvent, VadOptions, VadSegmenter
 
 FRAME = 480  # 30 ms at 16 kHz
 SPEECH, SILENCE = 0.5, 0.0

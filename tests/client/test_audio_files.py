@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from app.audio.files import SAMPLE_RATE_HZ, iter_audio, probe, read_audio
-from app.core.errors import AudioFileError
+from tolk.app.audio.files import SAMPLE_RATE_HZ, iter_audio, probe, read_audio
+from tolk.app.core.errors import AudioFileError
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "sense-and-sensibility.wav"
 

@@ -1,5 +1,5 @@
-from app.core.captions import CaptionModel
-from app.core.events import ConnectionState, Final, Partial, Started, Translation
+from tolk.app.core.captions import CaptionModel
+from tolk.app.core.events import ConnectionState, Final, Partial, Started, Translation
 
 
 def partial(seg: int, stable: str, unstable: str = "", start: float = 0.0, end: float = 1.0) -> Partial:

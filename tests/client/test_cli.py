@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import build_parser, main
-from app.core import errors
-from app.pipeline_cli import EXIT_AUDIO, EXIT_USAGE, exit_code
+from tolk.app.cli import build_parser, main
+from tolk.app.commands import EXIT_AUDIO, EXIT_USAGE, exit_code
+from tolk.app.core import errors
 
 
 def test_help_lists_commands_formats_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,8 +2,8 @@ import io
 
 import pytest
 
-from app.core.console import CLEAR_LINE, ConsoleCaptions, format_clock
-from app.core.events import ConnectionState, Final, Partial, Started, Translation
+from tolk.app.core.console import CLEAR_LINE, ConsoleCaptions, format_clock
+from tolk.app.core.events import ConnectionState, Final, Partial, Started, Translation
 
 
 @pytest.mark.parametrize(

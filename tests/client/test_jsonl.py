@@ -1,7 +1,7 @@
 import json
 
-from app.core.events import ConnectionState, Final, Partial, Started, Translation
-from app.core.jsonl import JsonlEncoder
+from tolk.app.core.events import ConnectionState, Final, Partial, Started, Translation
+from tolk.app.core.jsonl import JsonlEncoder
 
 REQUIRED = {"type", "segment", "lang", "text", "audio_start_s", "audio_end_s", "wall_s"}
 

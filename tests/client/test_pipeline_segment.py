@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from app.pipeline import PipelineOptions, array_source, segment
-from app.transport.events import AudioChunk, Boundary
-from backend.dsp import pcm16_to_float32
+from tolk.app.pipeline import PipelineOptions, array_source, segment
+from tolk.app.transport.events import AudioChunk, Boundary
+from tolk.common.dsp import pcm16_to_float32
 
 RATE = 16_000
 

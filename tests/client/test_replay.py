@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from app.core.events import Final, Partial, Started, Translation
-from app.transport.events import AudioChunk, Boundary
-from app.transport.replay import ReplayBuffer
-from app.transport.resilient import RetryPolicy, _Ledger
+from tolk.app.core.events import Final, Partial, Started, Translation
+from tolk.app.transport.events import AudioChunk, Boundary
+from tolk.app.transport.replay import ReplayBuffer
+from tolk.app.transport.resilient import RetryPolicy, _Ledger
 
 RATE = 16_000
 

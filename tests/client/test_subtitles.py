@@ -2,9 +2,9 @@ import re
 
 import pytest
 
-from app.core.captions import CaptionModel, Segment
-from app.core.events import Final, Partial, Translation
-from app.core.subtitles import format_timestamp, to_srt, to_text, to_vtt
+from tolk.app.core.captions import CaptionModel, Segment
+from tolk.app.core.events import Final, Partial, Translation
+from tolk.app.core.subtitles import format_timestamp, to_srt, to_text, to_vtt
 
 
 @pytest.mark.parametrize(

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 import pytest_asyncio
 
-from app.audio.files import read_audio
-from app.core import errors
-from app.core.events import Final, Partial, Started, Translation
-from app.core.timing import WallClock
-from app.pipeline import PipelineOptions, array_source, run_pipeline, segment
-from app.pipeline_local import local_server
-from app.transport.client import InterpreterClient
-from app.transport.events import AudioChunk, Outgoing, StreamOptions
+from tolk.app.audio.files import read_audio
+from tolk.app.core import errors
+from tolk.app.core.events import Final, Partial, Started, Translation
+from tolk.app.core.timing import WallClock
+from tolk.app.pipeline import PipelineOptions, array_source, run_pipeline, segment
+from tolk.app.transport.client import InterpreterClient
+from tolk.app.transport.events import AudioChunk, Outgoing, StreamOptions
+from tolk.backend.offline import embedded_backend
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 UTTERANCE = "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav"
@@ -23,7 +23,7 @@ UTTERANCE = "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def client() -> AsyncIterator[InterpreterClient]:
-    async with local_server() as target, InterpreterClient(target) as client:
+    async with embedded_backend() as backend, InterpreterClient(backend.target) as client:
         yield client
 
 

@@ -1,4 +1,4 @@
-"""`python -m backend.healthcheck` (the image's HEALTHCHECK) against a real server on port 0."""
+"""`python -m tolk.backend.healthcheck` (the image's HEALTHCHECK) against a real server on port 0."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from backend import healthcheck
-from backend.config import ServerConfig
-from backend.server import TolkServer, start_server
+from tolk.backend import healthcheck
+from tolk.backend.config import ServerConfig
+from tolk.backend.server import TolkServer, start_server
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.engines.apertium_mt import (
+from tolk.backend.engines.apertium_mt import (
     ApertiumEngine,
     ApertiumMode,
     discover_modes,
@@ -18,10 +18,10 @@ from backend.engines.apertium_mt import (
     probe,
     select_modes,
 )
-from backend.engines.apertium_process import ProcessOptions, clean, escape
-from backend.engines.base import LanguagePair
-from backend.engines.registry import EngineContext
-from backend.errors import NotFound, Unavailable
+from tolk.backend.engines.apertium_process import ProcessOptions, clean, escape
+from tolk.backend.engines.registry import EngineContext
+from tolk.common.errors import NotFound, Unavailable
+from tolk.common.langcodes import LanguagePair
 
 EN_ES = LanguagePair("en", "es")
 pytestmark = pytest.mark.skipif(probe() is not None, reason=f"Apertium unusable: {probe()}")

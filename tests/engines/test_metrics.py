@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.metrics import corpus_wer, edit_distance, normalize_words, wer, word_errors
+from tolk.models.metrics import corpus_wer, edit_distance, normalize_words, wer, word_errors
 
 
 def test_normalization_lowercases_and_strips_punctuation() -> None:

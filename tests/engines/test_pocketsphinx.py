@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from backend.engines.base import AsrOptions, Samples
-from backend.engines.pocketsphinx_asr import PocketsphinxEngine, load, new_decoder
-from backend.engines.registry import EngineContext
-from backend.errors import FailedPrecondition, InvalidArgument, NotFound
-from models.metrics import corpus_wer
+from tolk.backend.engines.base import AsrOptions, Samples
+from tolk.backend.engines.pocketsphinx_asr import PocketsphinxEngine, load, new_decoder
+from tolk.backend.engines.registry import EngineContext
+from tolk.common.errors import FailedPrecondition, InvalidArgument, NotFound
+from tolk.models.metrics import corpus_wer
 
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 CHUNK_SAMPLES = 1_600  # 100 ms

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from backend.engines.apertium_mt import ApertiumEngine
-from backend.engines.base import AsrOptions, LanguagePair
-from backend.engines.pocketsphinx_asr import PocketsphinxEngine
-from backend.engines.registry import Registry
-from backend.errors import NotFound
+from tolk.backend.engines.apertium_mt import ApertiumEngine
+from tolk.backend.engines.base import AsrOptions
+from tolk.backend.engines.pocketsphinx_asr import PocketsphinxEngine
+from tolk.backend.engines.registry import Registry
+from tolk.common.errors import NotFound
+from tolk.common.langcodes import LanguagePair
 
 
 @pytest.fixture

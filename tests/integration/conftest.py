@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
-from app.pipeline_local import local_server
+from tolk.backend.offline import embedded_backend
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def server_target() -> AsyncIterator[str]:
-    async with local_server() as target:
+    async with embedded_backend() as backend:
+        target = backend.target
         yield target

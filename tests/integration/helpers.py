@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.events import Final, SessionEvent, Translation
-from app.pipeline import PipelineOptions, array_source, run_pipeline
-from app.transport.client import InterpreterClient
-from app.transport.events import StreamOptions
+from tolk.app.core.events import Final, SessionEvent, Translation
+from tolk.app.pipeline import PipelineOptions, array_source, run_pipeline
+from tolk.app.transport.client import InterpreterClient
+from tolk.app.transport.events import StreamOptions
 
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 
@@ -57,7 +57,7 @@ def pocketsphinx_direct(samples: np.ndarray) -> str:
     over the finished utterance) needs the whole utterance before the first frame is decoded, so it
     cannot give partials; it is not the baseline of a live pipeline.
     """
-    from backend.engines.pocketsphinx_asr import new_decoder, to_pcm16
+    from tolk.backend.engines.pocketsphinx_asr import new_decoder, to_pcm16
 
     decoder = new_decoder()
     decoder.start_utt()

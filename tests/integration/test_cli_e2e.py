@@ -22,7 +22,7 @@ VTT_TIME = r"(\d\d):(\d\d):(\d\d)\.(\d\d\d)"
 
 def tolk(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
+        [sys.executable, "-m", "tolk.app.cli", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -16,13 +16,13 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from app.audio.files import read_audio
-from app.core.events import ConnectionState, Final, SessionEvent, Translation
-from app.pipeline import PipelineOptions, array_source, run_pipeline, segment
-from app.transport.client import InterpreterClient
-from app.transport.events import Boundary, StreamOptions
-from app.transport.resilient import RetryPolicy
-from models.metrics import corpus_wer
+from tolk.app.audio.files import read_audio
+from tolk.app.core.events import ConnectionState, Final, SessionEvent, Translation
+from tolk.app.pipeline import PipelineOptions, array_source, run_pipeline, segment
+from tolk.app.transport.client import InterpreterClient
+from tolk.app.transport.events import Boundary, StreamOptions
+from tolk.app.transport.resilient import RetryPolicy
+from tolk.models.metrics import corpus_wer
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "sense-and-sensibility.wav"
@@ -40,7 +40,7 @@ def free_port() -> int:
 def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "tolk.app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -135,9 +135,10 @@ async def test_server_killed_and_restarted_mid_stream(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 async def test_streams_rotate_at_the_maximum_duration_without_losing_or_repeating_audio() -> None:
-    from app.pipeline_local import LocalServerOptions, local_server
+    from tolk.backend.offline import EmbeddedOptions, embedded_backend
 
-    async with local_server(LocalServerOptions(max_stream_s=3.0)) as target:
+    async with embedded_backend(EmbeddedOptions(max_stream_s=3.0)) as backend:
+        target = backend.target
         port = int(target.rsplit(":", 1)[1])
         events = await run_session(port)
     rotations = [e for e in events if isinstance(e, ConnectionState) and e.status == "reconnecting"]

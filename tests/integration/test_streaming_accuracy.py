@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.audio.files import read_audio
 from integration.helpers import librivox, pocketsphinx_direct, stream_signal
-from models.metrics import corpus_wer
+from tolk.app.audio.files import read_audio
+from tolk.models.metrics import corpus_wer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -19,10 +19,10 @@ pytest.importorskip("ctranslate2")
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 
-from backend.engines.registry import EngineContext, Registry
-from models.quantize import quantize
-from models.store import ModelStore
-from models.synthetic import build_m2m100, build_marian, build_nllb, build_whisper
+from tolk.backend.engines.registry import EngineContext, Registry
+from tolk.models.quantize import quantize
+from tolk.models.store import ModelStore
+from tolk.models.synthetic import build_m2m100, build_marian, build_nllb, build_whisper
 
 pytestmark = pytest.mark.neural
 

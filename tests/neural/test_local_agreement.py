@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backend.engines.local_agreement import HypothesisBuffer, normalize
+from tolk.backend.engines.local_agreement import HypothesisBuffer, normalize
 
 pytestmark = pytest.mark.neural
 

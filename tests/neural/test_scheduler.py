@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from backend.engines.registry import Registry
-from backend.scheduler import BatchScheduler, SchedulerOptions
+from tolk.backend.engines.registry import Registry
+from tolk.backend.scheduler import BatchScheduler, SchedulerOptions
 
 pytestmark = pytest.mark.neural
 
@@ -63,7 +63,7 @@ def test_batched_translations_equal_unbatched(registry: Registry, spec: str) -> 
 
 @pytest.mark.parametrize("spec", ["whisper:whisper-tiny", "whisper:whisper-tiny-ct2-int8"])
 def test_concurrent_whisper_sessions_equal_sequential(registry: Registry, speech: object, spec: str) -> None:
-    from backend.engines.whisper_asr import WhisperEngine
+    from tolk.backend.engines.whisper_asr import WhisperEngine
 
     engine = registry.asr(spec)
     assert isinstance(engine, WhisperEngine)

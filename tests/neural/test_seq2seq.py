@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from backend.engines import langcodes
-from backend.engines.base import LanguagePair
-from backend.engines.registry import EngineContext, Registry
-from backend.errors import NotFound
-from models.store import ModelStore
+from tolk.backend.engines import langcodes
+from tolk.backend.engines.registry import EngineContext, Registry
+from tolk.common.errors import NotFound
+from tolk.common.langcodes import LanguagePair
+from tolk.models.store import ModelStore
 
 pytestmark = pytest.mark.neural
 SPECS = ["seq2seq:opus-mt-en-de", "seq2seq:opus-mt-en-de-int8", "seq2seq:opus-mt-en-de-ct2-int8",

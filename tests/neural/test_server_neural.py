@@ -6,14 +6,14 @@ from typing import Any
 
 import grpc
 import pytest
+
+from tolk.backend.config import ServerConfig
+from tolk.backend.engines.registry import EngineContext, Registry
+from tolk.backend.server import start_server
+from tolk.common.dsp import float32_to_pcm16
+from tolk.models.store import ModelStore
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
-
-from backend.config import ServerConfig
-from backend.dsp import float32_to_pcm16
-from backend.engines.registry import EngineContext, Registry
-from backend.server import start_server
-from models.store import ModelStore
 
 pytestmark = pytest.mark.neural
 CHUNK_SAMPLES = 1600

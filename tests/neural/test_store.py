@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import astuple
 from pathlib import Path
 
 import pytest
 
-from backend.engines.registry import EngineContext, Registry
-from backend.errors import FailedPrecondition
-from models import cli
-from models.defaults import offline_engine_specs
-from models.store import ModelStore, resolve_store_dir
+from tolk.backend.engines.registry import EngineContext, Registry
+from tolk.backend.offline import offline_engines
+from tolk.common.errors import FailedPrecondition
+from tolk.models import cli
+from tolk.models.store import ModelStore, resolve_store_dir
 
 pytestmark = pytest.mark.neural
 
@@ -96,20 +97,20 @@ def test_store_dir_resolution(tmp_path: Path) -> None:
 
 
 def test_offline_defaults(store: ModelStore, tmp_path: Path) -> None:
-    asr, mt, reason = offline_engine_specs(store, "en", "de")
+    asr, mt, reason = astuple(offline_engines(store, "en", "de"))
     assert (asr, mt) == ("whisper:whisper-tiny-ct2-int8", "seq2seq:opus-mt-en-de-ct2-int8")
     assert "ctranslate2 int8" in reason
-    asr, mt, _ = offline_engine_specs(store, "en", "es")
+    asr, mt, _ = astuple(offline_engines(store, "en", "es"))
     assert mt == "seq2seq:m2m-ct2-int8"
     empty = ModelStore(tmp_path / "none")
-    asr, mt, reason = offline_engine_specs(empty, "en", "es")
+    asr, mt, reason = astuple(offline_engines(empty, "en", "es"))
     assert (asr, mt) == ("pocketsphinx", "apertium")
     assert "tolk models pull" in reason
     shutil.rmtree(tmp_path / "none", ignore_errors=True)
 
 
 def test_pull_helpers() -> None:
-    from models.hub import _weights_patterns, default_name
+    from tolk.models.hub import _weights_patterns, default_name
 
     assert default_name("openai/whisper-base") == "whisper-base"
     assert _weights_patterns(["model.safetensors", "pytorch_model.bin"]) == ["*.safetensors"]

@@ -6,10 +6,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from backend.engines.base import AsrOptions, Hypothesis
-from backend.engines.registry import Registry
-from backend.engines.whisper_asr import StreamTuning, WhisperEngine
-from backend.errors import NotFound
+from tolk.backend.engines.base import AsrOptions, Hypothesis
+from tolk.backend.engines.registry import Registry
+from tolk.backend.engines.whisper_asr import StreamTuning, WhisperEngine
+from tolk.common.errors import NotFound
 
 pytestmark = pytest.mark.neural
 CHUNK = 8000  # 0.5 s

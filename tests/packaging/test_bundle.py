@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from models.metrics import wer
+from tolk.models.metrics import wer
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "dist" / "tolk" / "tolk"

@@ -12,13 +12,13 @@ from typing import Any
 
 import grpc
 import pytest
+
+from tolk.backend.config import ServerConfig
+from tolk.backend.engines.base import AsrEngine, AsrOptions, AsrStream, MtEngine
+from tolk.backend.engines.registry import Registry
+from tolk.backend.server import TolkServer, start_server
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
-
-from backend.config import ServerConfig
-from backend.engines.base import AsrEngine, AsrOptions, AsrStream, MtEngine
-from backend.engines.registry import Registry
-from backend.server import TolkServer, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 120.0
 RUNNER = """
 import argparse, sys
-from backend import cli
+from tolk.backend import cli
 parser = argparse.ArgumentParser(prog="tolk")
 cli.add_parser(parser.add_subparsers())
 args = parser.parse_args(sys.argv[1:])

@@ -8,10 +8,10 @@ from pathlib import Path
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from tolk.backend.security import auth_metadata
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
-
-from backend.security import auth_metadata
 
 from .conftest import ServerFactory, SpyRegistry, channel, interpret, paced
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import grpc
 import pytest
+
+from tolk.backend.engines.pocketsphinx_asr import DecoderPool
+from tolk.backend.server import TolkServer
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
-
-from backend.engines.pocketsphinx_asr import DecoderPool
-from backend.server import TolkServer
 
 from .conftest import ServerFactory, SpyRegistry, audio_request, config_request
 

@@ -18,11 +18,11 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tolk.backend.config import ServerConfig
+from tolk.backend.server import TolkServer, start_server
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
-
-from backend.config import ServerConfig
-from backend.server import TolkServer, start_server
 
 from .conftest import SpyRegistry, audio_request, config_request
 

@@ -8,9 +8,9 @@ import time
 
 import grpc
 import pytest
-from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
-from backend.server import TolkServer
+from tolk.backend.server import TolkServer
+from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
 from .conftest import ServerFactory, paced
 

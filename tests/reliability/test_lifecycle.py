@@ -11,12 +11,12 @@ from pathlib import Path
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
-from backend.config import ServerConfig
-from backend.engines.base import AsrEngine
-from backend.engines.registry import Registry
-from backend.server import start_server
+from tolk.backend.config import ServerConfig
+from tolk.backend.engines.base import AsrEngine
+from tolk.backend.engines.registry import Registry
+from tolk.backend.server import start_server
+from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
 from .conftest import interpret, paced
 from .serverproc import spawn

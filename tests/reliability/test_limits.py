@@ -9,10 +9,10 @@ from pathlib import Path
 
 import grpc
 import pytest
+
+from tolk.backend.security import auth_metadata
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
-
-from backend.security import auth_metadata
 
 from .conftest import (
     WAIT_S,
@@ -87,9 +87,9 @@ async def test_the_client_reports_a_capacity_refusal_as_one_never_as_a_cut(
     """A refusal can land while the client still writes its config (grpc then hides the status)."""
     import numpy as np
 
-    from app.core import errors
-    from app.transport.client import REFUSED_BEFORE_START, InterpreterClient
-    from app.transport.events import AudioChunk, Outgoing, StreamOptions
+    from tolk.app.core import errors
+    from tolk.app.transport.client import REFUSED_BEFORE_START, InterpreterClient
+    from tolk.app.transport.events import AudioChunk, Outgoing, StreamOptions
 
     async def audio() -> AsyncIterator[Outgoing]:
         yield AudioChunk(np.zeros(1600, "<i2").tobytes(), 0.0)

@@ -7,6 +7,7 @@ import urllib.request
 from collections.abc import AsyncIterator
 
 import grpc
+
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 

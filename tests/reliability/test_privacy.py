@@ -16,6 +16,7 @@ from pathlib import Path
 import grpc
 import pytest
 import soundfile as sf
+
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 

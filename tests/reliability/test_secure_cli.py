@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from backend.tls import ClientTls, channel_credentials
+from tolk.backend.tls import ClientTls, channel_credentials
 
 from .certs import Pki, make_pki
 from .serverproc import ROOT, spawn
 
 TOKEN = "ci-0123456789abcdef0123456789"
-CLI = "import sys; from app.cli import main; sys.exit(main())"
+CLI = "import sys; from tolk.app.cli import main; sys.exit(main())"
 CLIP_S = 4.0
 EXIT_AUTH = 6
 EXIT_USAGE = 2

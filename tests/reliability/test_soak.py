@@ -19,9 +19,9 @@ from pathlib import Path
 
 import grpc
 import pytest
-from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
 from bench.load import load_chunks, run_stream
+from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
 from .serverproc import free_port, spawn
 

@@ -10,7 +10,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 
-from backend.tls import ClientTls, ServerTls, TlsFileError, channel_credentials, server_credentials
+from tolk.backend.tls import ClientTls, ServerTls, TlsFileError, channel_credentials, server_credentials
 
 from .certs import Pki, make_pki
 

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from backend.errors import ResourceExhausted
-from backend.logs import JsonFormatter, bind_session, configure_logging
-from backend.metrics import StreamTimeline
-from backend.quotas import Admission
-from backend.security import (
+from tolk.backend.logs import JsonFormatter, bind_session, configure_logging
+from tolk.backend.metrics import StreamTimeline
+from tolk.backend.quotas import Admission
+from tolk.backend.security import (
     TokenFileError,
     auth_metadata,
     bearer_token,
@@ -22,6 +21,7 @@ from backend.security import (
     peer_identity,
     read_token_file,
 )
+from tolk.common.errors import ResourceExhausted
 
 ALICE = "a" * 20 + "-alice-secret"
 BOB = "b" * 24

@@ -18,17 +18,17 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from app.audio.files import probe
-from app.core import errors
-from app.core.captions import CaptionModel
-from app.core.console import ConsoleCaptions
-from app.core.events import ConnectionState, SessionEvent, Started
-from app.core.jsonl import JsonlEncoder
-from app.core.subtitles import to_srt, to_vtt
-from app.transport.events import Capabilities, EngineDescription, StreamOptions
+from tolk.app.audio.files import probe
+from tolk.app.core import errors
+from tolk.app.core.captions import CaptionModel
+from tolk.app.core.console import ConsoleCaptions
+from tolk.app.core.events import ConnectionState, SessionEvent, Started
+from tolk.app.core.jsonl import JsonlEncoder
+from tolk.app.core.subtitles import to_srt, to_vtt
+from tolk.app.transport.events import Capabilities, EngineDescription, StreamOptions
 
 if TYPE_CHECKING:
-    from app.transport.client import InterpreterClient
+    from tolk.app.transport.client import InterpreterClient
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -64,9 +64,9 @@ _SERVER_EXITS: tuple[tuple[type[errors.ServerError], int], ...] = (
 
 
 def exit_code(exc: BaseException) -> int:
-    from backend.errors import TolkError  # the in-process backend's errors (engine load failures)
-    from backend.security import TokenFileError
-    from backend.tls import TlsFileError
+    from tolk.backend.security import TokenFileError
+    from tolk.backend.tls import TlsFileError
+    from tolk.common.errors import TolkError  # the in-process backend's errors (engine load failures)
 
     if isinstance(exc, errors.AudioFileError):
         return EXIT_AUDIO
@@ -125,28 +125,27 @@ async def _connect(args: argparse.Namespace) -> AsyncIterator[str]:
     if args.server:
         yield args.server
         return
-    from app.pipeline_local import LocalServerOptions, local_server
-    from backend.engines.registry import EngineContext
-    from models.defaults import offline_engine_specs
-    from models.store import ModelStore, resolve_store_dir
+    from tolk.backend.offline import EmbeddedOptions, embedded_backend
+    from tolk.models.store import resolve_store_dir
 
-    # neural owner: the model store, and the offline default rule (int8 neural engines, else zero-download)
-    store = ModelStore(resolve_store_dir(None, os.environ))
     targets = getattr(args, "targets", None) or ["es"]
-    asr, mt, reason = offline_engine_specs(store, getattr(args, "source", None), targets[0])
-    if not (args.asr and args.mt) and (asr, mt) != (LocalServerOptions.asr, LocalServerOptions.mt):
-        print(f"tolk: offline engines: {reason}", file=sys.stderr)
-    context = EngineContext(model_dir=store.root)
-    local = LocalServerOptions(asr=args.asr or asr, mt=args.mt or mt, engine_context=context)
-    async with local_server(local) as target:
-        yield target
+    options = EmbeddedOptions(
+        model_dir=resolve_store_dir(None, os.environ),
+        source=getattr(args, "source", None),
+        target=targets[0],
+        asr=args.asr,
+        mt=args.mt,
+    )
+    async with embedded_backend(options) as backend:
+        print(f"tolk: offline engines: {backend.engines.reason}", file=sys.stderr)
+        yield backend.target
 
 
 def _client(args: argparse.Namespace, target: str) -> InterpreterClient:
     """A client for `target`; TLS settings apply to --server only (the in-process server is loopback)."""
-    from app.transport.client import InterpreterClient
-    from backend.security import read_token_file
-    from backend.tls import ClientTls, channel_credentials, channel_options
+    from tolk.app.transport.client import InterpreterClient
+    from tolk.backend.security import read_token_file
+    from tolk.backend.tls import ClientTls, channel_credentials, channel_options
 
     token_file = getattr(args, "token_file", None)
     token = args.token or (read_token_file(Path(token_file)) if token_file and args.server else None)
@@ -215,7 +214,7 @@ def _stream_options(args: argparse.Namespace) -> StreamOptions:
 
 
 async def _translate(args: argparse.Namespace) -> int:
-    from app.pipeline import PipelineOptions, file_source, run_pipeline
+    from tolk.app.pipeline import PipelineOptions, file_source, run_pipeline
 
     probe(args.audio)  # a bad file fails before any server starts
     printer = _Printer(args.format, args.tracks, sys.stdout)
@@ -240,7 +239,7 @@ def run_translate(args: argparse.Namespace) -> int:
 
 
 def _local_capabilities() -> tuple[Capabilities, dict[str, str]]:
-    from backend.engines.registry import DEFAULT_ASR, DEFAULT_MT, Registry
+    from tolk.backend.engines.registry import DEFAULT_ASR, DEFAULT_MT, Registry
 
     registry = Registry()
     engines = tuple(

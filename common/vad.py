@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import webrtcvad
 
-from backend.dsp import Samples, float32_to_pcm16
+from tolk.common.dsp import Samples, float32_to_pcm16
 
 VAD_SAMPLE_RATE_HZ = 16_000
 _EMPTY = np.zeros(0, dtype=np.float32)

@@ -13,11 +13,11 @@ from typing import Any
 
 import grpc
 
-from backend.guard import StreamGuard
-from backend.limits import Limits, server_options
-from backend.metrics import Metrics
-from backend.security import AuthInterceptor, load_tokens
-from backend.tls import ServerTls, server_credentials
+from tolk.backend.guard import StreamGuard
+from tolk.backend.limits import Limits, server_options
+from tolk.backend.metrics import Metrics
+from tolk.backend.security import AuthInterceptor, load_tokens
+from tolk.backend.tls import ServerTls, server_credentials
 
 
 @dataclass

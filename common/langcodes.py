@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from backend.errors import NotFound
+from dataclasses import dataclass
+
+from tolk.common.errors import NotFound
 
 # ISO 639-1 -> FLORES-200 code used by NLLB-200 (one script per language: the most common one).
 NLLB_CODES: dict[str, str] = {
@@ -79,3 +81,14 @@ def model_code(arch: str, iso: str) -> str:
     if iso not in languages(arch):
         raise NotFound(f"language {iso!r} is not supported by {arch}")
     return to_nllb(iso) if arch == "nllb" else to_m2m(iso)
+
+
+@dataclass(frozen=True)
+class LanguagePair:
+    """A translation direction in ISO 639-1 codes, e.g. en -> es."""
+
+    source: str
+    target: str
+
+    def __str__(self) -> str:
+        return f"{self.source}-{self.target}"

@@ -1,4 +1,4 @@
-"""Domain errors of the backend; the servicer maps each to one gRPC status code."""
+"""Tolk's domain errors, shared by every room; the servicer maps each to one gRPC status code."""
 
 
 class TolkError(Exception):

@@ -1,9 +1,10 @@
 """The controller's link to a backend and its session loop (runs on the controller's asyncio thread).
 
 `BackendLink` keeps one InterpreterClient for the current connection. In offline mode it first starts the
-in-process backend (app.pipeline_local) on a loopback port and connects to it over the same protocol, so
-offline and server mode share one code path. `run_session` turns capture blocks into 16 kHz audio,
-hands it to the client pipeline (app.pipeline: client VAD, reconnecting stream) and yields its events.
+in-process backend (tolk.backend.offline, with the store's engines) on a loopback port and connects to it
+over the same protocol, so offline and server mode share one code path. `run_session` turns capture
+blocks into 16 kHz audio, hands it to the client pipeline (app.pipeline: client VAD, reconnecting stream)
+and yields its events.
 """
 
 from __future__ import annotations
@@ -16,19 +17,23 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
-from typing import Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import grpc
 import numpy as np
 
-from app.audio.capture import AudioCapture
-from app.core.errors import ClientError
-from app.core.events import Final, Partial, SessionEvent
-from app.pipeline import PipelineOptions, run_pipeline
-from app.transport.client import InterpreterClient
-from app.transport.events import Capabilities, StreamOptions
-from app.transport.resilient import RetryPolicy
-from backend.dsp import Samples, StreamResampler
+from tolk.app.audio.capture import AudioCapture
+from tolk.app.core.errors import ClientError
+from tolk.app.core.events import Final, Partial, SessionEvent
+from tolk.app.pipeline import PipelineOptions, run_pipeline
+from tolk.app.transport.client import InterpreterClient
+from tolk.app.transport.events import Capabilities, StreamOptions
+from tolk.app.transport.resilient import RetryPolicy
+from tolk.common.dsp import Samples, StreamResampler
+
+if TYPE_CHECKING:
+    from tolk.backend.offline import OfflineEngines
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +88,10 @@ class SessionSpec:
 class BackendLink:
     """The client for the current connection, and the embedded backend while in offline mode."""
 
-    def __init__(self) -> None:
+    def __init__(self, model_dir: Path | None = None) -> None:
+        self._model_dir = model_dir
+        self.engines: OfflineEngines | None = None
+        """The embedded backend's engines once it runs (offline mode), for the status bar."""
         self._spec: ConnectionSpec | None = None
         self._client: InterpreterClient | None = None
         self._embedded: contextlib.AsyncExitStack | None = None
@@ -110,13 +118,15 @@ class BackendLink:
     async def _embedded_target(self) -> str:
         """Starts the in-process backend once (engines load here) and keeps it for later sessions."""
         if self._embedded_target_value is None:
-            from app.pipeline_local import local_server
+            from tolk.backend.offline import EmbeddedOptions, embedded_backend
 
             stack = contextlib.AsyncExitStack()
             try:
-                self._embedded_target_value = await asyncio.wait_for(
-                    stack.enter_async_context(local_server()), EMBEDDED_READY_TIMEOUT_S
+                backend = await asyncio.wait_for(
+                    stack.enter_async_context(embedded_backend(EmbeddedOptions(model_dir=self._model_dir))),
+                    EMBEDDED_READY_TIMEOUT_S,
                 )
+                self._embedded_target_value, self.engines = backend.target, backend.engines
             except (Exception, TimeoutError) as exc:  # engine load failures are arbitrary exceptions
                 await stack.aclose()
                 reason = str(exc) or type(exc).__name__
