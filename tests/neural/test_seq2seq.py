@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from tolk.backend.engines import langcodes
 from tolk.backend.engines.registry import EngineContext, Registry
+from tolk.common import langcodes
 from tolk.common.errors import NotFound
 from tolk.common.langcodes import LanguagePair
 from tolk.models.store import ModelStore
