@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tolk.app.audio.files import SAMPLE_RATE_HZ, Samples, iter_audio
+from tolk.app.audio.files import iter_audio
 from tolk.app.core.timing import WallClock
 from tolk.app.transport.client import InterpreterClient
 from tolk.app.transport.events import (
@@ -29,7 +29,7 @@ from tolk.app.transport.events import (
     StreamOptions,
 )
 from tolk.app.transport.resilient import ResilientSession, RetryPolicy
-from tolk.common.dsp import float32_to_pcm16
+from tolk.common.dsp import SAMPLE_RATE_HZ, Samples, float32_to_pcm16
 from tolk.common.vad import SpeechAudio, SpeechEnd, SpeechStart, VadOptions, VadSegmenter
 
 CHUNK_MS = 100

@@ -134,7 +134,7 @@ async def start_server(
     protection = build_protection(config.limits, config.tls, config.auth_tokens)
     owns = registry is None
     registry = registry or Registry(config.engine_context, default_asr=config.asr, default_mt=config.mt)
-    sessions = sessions or SessionTracker(config.max_sessions)
+    sessions = sessions or SessionTracker()
     executor = ThreadPoolExecutor(config.worker_threads, thread_name_prefix="tolk-model")
     server = grpc.aio.server(
         interceptors=[*protection.interceptors, *interceptors],

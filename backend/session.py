@@ -18,16 +18,14 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from tolk.backend.engines.base import (
-    SAMPLE_RATE_HZ,
     AsrEngine,
     AsrStream,
     Hypothesis,
     MtEngine,
-    Samples,
 )
 from tolk.backend.events import Final, Outbox, Partial, SessionEvent, Started, Translation
 from tolk.backend.session_setup import EngineSource, SessionLimits, SessionOptions, resolve_engines
-from tolk.common.dsp import StreamResampler, bytes_to_float32, pcm16_to_float32
+from tolk.common.dsp import SAMPLE_RATE_HZ, Samples, StreamResampler, bytes_to_float32, pcm16_to_float32
 from tolk.common.errors import (
     FailedPrecondition,
     InvalidArgument,

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from tolk.backend.engines.base import SAMPLE_RATE_HZ, AsrEngine, AsrOptions, AsrStream, MtEngine
-from tolk.common.errors import InvalidArgument, NotFound, ResourceExhausted
+from tolk.backend.engines.base import AsrEngine, AsrOptions, AsrStream, MtEngine
+from tolk.common.dsp import SAMPLE_RATE_HZ
+from tolk.common.errors import InvalidArgument, NotFound
 from tolk.common.vad import VadOptions
 
 Encoding = Literal["linear16", "float32"]
@@ -65,10 +66,9 @@ class SessionLimits:
 
 
 class SessionTracker:
-    """Counts live sessions and refuses new ones past `max_sessions` (the seam for quotas and metrics)."""
+    """The ids of live sessions (for logs and tests). The session limit is StreamGuard's Admission alone."""
 
-    def __init__(self, max_sessions: int) -> None:
-        self.max_sessions = max_sessions
+    def __init__(self) -> None:
         self._live: set[str] = set()
 
     @property
@@ -76,8 +76,6 @@ class SessionTracker:
         return len(self._live)
 
     def acquire(self) -> str:
-        if len(self._live) >= self.max_sessions:
-            raise ResourceExhausted(f"server at capacity ({self.max_sessions} sessions); retry later")
         session_id = uuid.uuid4().hex[:16]
         self._live.add(session_id)
         return session_id
