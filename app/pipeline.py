@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import assert_never
 
 import numpy as np
 
@@ -111,8 +112,10 @@ def _vad_items(events: Iterable[SpeechStart | SpeechAudio | SpeechEnd], chunk_ms
             yield Boundary("start", event.t_s)
         elif isinstance(event, SpeechAudio):
             yield from _chunks(event.samples, event.t_s, chunk_ms)
-        else:
+        elif isinstance(event, SpeechEnd):
             yield Boundary("end", event.t_s)
+        else:
+            assert_never(event)
 
 
 async def segment(blocks: AsyncIterable[Samples], options: PipelineOptions) -> AsyncIterator[Outgoing]:

@@ -10,6 +10,7 @@ from typing import Literal, Protocol
 from tolk.backend.engines.base import AsrEngine, AsrOptions, AsrStream, MtEngine
 from tolk.common.dsp import SAMPLE_RATE_HZ
 from tolk.common.errors import InvalidArgument, NotFound
+from tolk.common.langcodes import require_pair
 from tolk.common.vad import VadOptions
 
 Encoding = Literal["linear16", "float32"]
@@ -105,15 +106,7 @@ def _check_languages(options: SessionOptions, asr: AsrEngine, mt: MtEngine | Non
     pairs = mt.pairs()
     spoken = "en" if options.translate_to_english else source
     for target in options.target_languages:
-        if (
-            spoken is not None
-            and target != spoken
-            and not any(p.source == spoken and p.target == target for p in pairs)
-        ):
-            known = ", ".join(str(p) for p in pairs)
-            raise NotFound(f"MT engine {mt.name} has no pair {spoken}-{target} (known: {known})")
-        if spoken is None and not any(p.target == target for p in pairs):
-            raise NotFound(f"MT engine {mt.name} cannot translate into {target!r}")
+        require_pair(pairs, spoken, target, mt.name)
 
 
 @dataclass(frozen=True)

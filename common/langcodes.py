@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tolk.common.errors import NotFound
@@ -110,3 +111,21 @@ class LanguagePair:
 
     def __str__(self) -> str:
         return f"{self.source}-{self.target}"
+
+
+def require_pair(pairs: Iterable[LanguagePair], source: str | None, target: str, engine: str) -> None:
+    """The one language-pair check: raises NotFound unless `engine` translates `source` into `target`.
+
+    A target equal to the source needs no pair; an unknown source (None: detected later) needs some pair
+    into `target`.
+    """
+    pairs = tuple(pairs)
+    if source == target:
+        return
+    if source is None:
+        if not any(p.target == target for p in pairs):
+            raise NotFound(f"MT engine {engine} cannot translate into {target!r}")
+        return
+    if not any(p.source == source and p.target == target for p in pairs):
+        known = ", ".join(str(p) for p in pairs)
+        raise NotFound(f"MT engine {engine} has no pair {source}-{target} (known: {known})")
