@@ -27,6 +27,7 @@ from tolk.app.core.jsonl import JsonlEncoder
 from tolk.app.core.subtitles import to_srt, to_vtt
 from tolk.app.transport.events import Capabilities, EngineDescription, StreamOptions
 from tolk.common.keyfiles import TlsFileError, TokenFileError
+from tolk.common.langcodes import language_list
 
 if TYPE_CHECKING:
     from tolk.app.transport.channel import ChannelSpec
@@ -202,8 +203,23 @@ class _Printer:
         self._out.flush()
 
 
+def translate_problem(args: argparse.Namespace) -> str | None:
+    """Normalizes `--to` (repeated or comma-separated) in place; a usage problem as one line, or None."""
+    args.targets = list(language_list(args.targets or ["es"]))
+    if not args.targets:
+        return "--to: give at least one language"
+    tracks = args.tracks or []
+    unknown = [t for t in tracks if t != "original" and t not in args.targets]
+    if unknown:
+        choices = ", ".join(["original", *args.targets])
+        return f"--track {unknown[0]}: not a target of this run (choose from {choices})"
+    if tracks and args.format not in ("srt", "vtt"):
+        return "--track applies to --format srt or vtt"
+    return None
+
+
 def _stream_options(args: argparse.Namespace) -> StreamOptions:
-    targets = tuple(dict.fromkeys(t.strip().lower() for t in (args.targets or ["es"])))
+    targets = tuple(args.targets)
     return StreamOptions(
         source_language=args.source.strip().lower(),
         target_languages=targets,
@@ -232,6 +248,10 @@ async def _translate(args: argparse.Namespace) -> int:
 
 
 def run_translate(args: argparse.Namespace) -> int:
+    problem = translate_problem(args)
+    if problem is not None:
+        print(f"tolk translate: {problem} (see tolk translate --help)", file=sys.stderr)
+        return EXIT_USAGE
     return _guarded("translate", args.verbose, lambda: _translate(args))
 
 

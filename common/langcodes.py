@@ -129,3 +129,10 @@ def require_pair(pairs: Iterable[LanguagePair], source: str | None, target: str,
     if not any(p.source == source and p.target == target for p in pairs):
         known = ", ".join(str(p) for p in pairs)
         raise NotFound(f"MT engine {engine} has no pair {source}-{target} (known: {known})")
+
+
+def language_list(values: Iterable[str]) -> tuple[str, ...]:
+    """Languages from repeated and comma-separated flags (`--to es,fr --to de`): trimmed, lower case,
+    each once, in the order given."""
+    found = (code.strip().lower() for value in values for code in value.split(","))
+    return tuple(dict.fromkeys(code for code in found if code))
