@@ -46,7 +46,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--store", help="model store directory (default: $TOLK_MODEL_DIR or the user data dir)"
     )
-    commands = parser.add_subparsers(dest="models_command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(
+        dest="models_command", metavar="COMMAND", required=True, help="what to do with the store"
+    )
     _command(commands, "list", "list the models in the store")
     importer = _command(commands, "import", "import a checkpoint directory (save_pretrained layout)")
     importer.add_argument("directory", type=Path, metavar="DIR", help="the checkpoint directory")
