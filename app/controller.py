@@ -121,6 +121,7 @@ class Controller(QObject):
     error = Signal(str)
     capabilities_ready = Signal(object)  # dict[str, list[str]] from language_pairs
     session_finished = Signal()
+    engines_changed = Signal(str, str)  # offline: "asr + mt" and where they come from; server: "", ""
 
     def __init__(
         self,
@@ -172,6 +173,8 @@ class Controller(QObject):
         except ClientError as exc:
             self.error.emit(f"cannot get languages: {exc}")
             return
+        engines = self._link.engines if connection.mode == "offline" else None
+        self.engines_changed.emit(*((engines.describe(), engines.reason) if engines else ("", "")))
         self.capabilities_ready.emit(language_pairs(capabilities))
 
     # --- session -------------------------------------------------------------------------------------
