@@ -16,6 +16,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tolk import __version__
 from tolk.app.commands import EXIT_CODES_HELP, EXIT_USAGE, run_engines, run_translate
 
 HOOKS: dict[str, tuple[str, str]] = {
@@ -160,6 +161,7 @@ def build_parser(argv: Sequence[str] = (), env: Mapping[str, str] | None = None)
         epilog=EXIT_CODES_HELP,
         formatter_class=lambda prog: argparse.RawDescriptionHelpFormatter(prog, max_help_position=30),
     )
+    parser.add_argument("--version", action="version", version=f"tolk {__version__} (tolk-interpreter)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_translate(subparsers, env)
     _add_engines(subparsers, env)

@@ -117,3 +117,15 @@ def test_models_subcommands_document_exit_codes(capsys: pytest.CaptureFixture[st
         main(["models", "pull", "--help"])
     text = capsys.readouterr().out
     assert "5    the download failed" in text and "HUB_ID" in text
+
+
+def test_version_from_the_command_and_python_m_tolk(capsys: pytest.CaptureFixture[str]) -> None:
+    from tolk import __version__
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert (
+        stop.value.code == 0 and capsys.readouterr().out.strip() == f"tolk {__version__} (tolk-interpreter)"
+    )
+    done = _tolk("--version")
+    assert done.returncode == 0 and __version__ in done.stdout
