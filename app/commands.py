@@ -134,8 +134,8 @@ async def _connect(args: argparse.Namespace) -> AsyncIterator[str]:
         model_dir=resolve_store_dir(None, os.environ),
         source=getattr(args, "source", None),
         target=targets[0],
-        asr=args.asr,
-        mt=args.mt,
+        asr=args.asr or None,  # "" (no flag, no TOLK_ASR): the store's choice
+        mt=args.mt or None,
     )
     async with embedded_backend(options) as backend:
         print(f"tolk: offline engines: {backend.engines.reason}", file=sys.stderr)
