@@ -16,7 +16,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -54,18 +54,16 @@ class ConnectionSpec:
         address: host:port of the server (server mode).
         tls: use TLS (server mode).
         token: bearer token sent with every call, or "".
-        tls_files: CA, client certificate and key, server name for TLS (default: the system's roots).
     """
 
     mode: Literal["offline", "server"] = "offline"
     address: str = "localhost:50051"
     tls: bool = False
     token: str = ""
-    tls_files: ClientTls = field(default_factory=ClientTls)
 
-    def channel(self) -> ChannelSpec:
+    def channel(self, tls_files: ClientTls) -> ChannelSpec:
         """The server-mode channel, built by the same code as the CLI's (app/transport/channel.py)."""
-        return ChannelSpec(self.address, self.token or None, self.tls_files if self.tls else None)
+        return ChannelSpec(self.address, self.token or None, tls_files if self.tls else None)
 
     def describe(self) -> str:
         if self.mode == "offline":
@@ -93,8 +91,10 @@ class SessionSpec:
 class BackendLink:
     """The client for the current connection, and the embedded backend while in offline mode."""
 
-    def __init__(self, model_dir: Path | None = None) -> None:
+    def __init__(self, model_dir: Path | None = None, tls_files: ClientTls | None = None) -> None:
+        """`tls_files`: CA, client certificate and key, server name for TLS (default: the system's roots)."""
         self._model_dir = model_dir
+        self._tls_files = tls_files or ClientTls()
         self.engines: OfflineEngines | None = None
         """The embedded backend's engines once it runs (offline mode), for the status bar."""
         self._spec: ConnectionSpec | None = None
@@ -115,7 +115,7 @@ class BackendLink:
         if spec.mode == "offline":
             self._client = InterpreterClient(await self._embedded_target())
         else:
-            self._client = InterpreterClient(spec.channel())
+            self._client = InterpreterClient(spec.channel(self._tls_files))
         self._spec = spec
         return self._client
 

@@ -54,6 +54,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     mode.add_argument("--offline", action="store_true", help="run the backend inside the app")
     mode.add_argument("--server", metavar="HOST:PORT", help="connect to a Tolk server")
     parser.add_argument("--tls", action="store_true", default=None, help="use TLS for --server")
+    parser.add_argument("--tls-ca", type=Path, metavar="PEM", help="CA that signed the server certificate")
+    parser.add_argument("--tls-cert", type=Path, metavar="PEM", help="client certificate (mutual TLS)")
+    parser.add_argument("--tls-key", type=Path, metavar="PEM", help="client private key (mutual TLS)")
+    parser.add_argument("--tls-server-name", metavar="NAME", help="name to check in the server certificate")
     parser.add_argument("--token", help="server token (default: $TOLK_TOKEN); never saved")
     parser.add_argument("--start", action="store_true", help="start the session right away")
     parser.add_argument("--quit-after", type=float, metavar="SECONDS", help="quit after this many seconds")
@@ -86,8 +90,8 @@ def _override(settings: Any, args: argparse.Namespace) -> Any:
         changes["mode"] = "offline"
     if args.server:
         changes["mode"], changes["server_address"] = "server", args.server
-    if args.tls is not None:
-        changes["tls"] = args.tls
+    if args.tls is not None or args.tls_ca or args.tls_cert:
+        changes["tls"] = bool(args.tls or args.tls_ca or args.tls_cert)
     if args.overlay:
         changes["overlay"] = replace(settings.overlay, visible=True)
     return replace(settings, **changes)
@@ -144,8 +148,14 @@ def run(args: argparse.Namespace) -> int:
     qsettings = QSettings(str(args.settings), QSettings.Format.IniFormat) if args.settings else QSettings()
     settings = _override(load_settings(qsettings), args)
     token = args.token or os.environ.get("TOLK_TOKEN", "")
+    from tolk.app.transport.channel import ClientTls
+
+    tls_files = ClientTls(args.tls_ca, args.tls_cert, args.tls_key, args.tls_server_name)
     controller = Controller(
-        load_sound_module, file_speed=args.file_speed, model_dir=resolve_store_dir(None, os.environ)
+        load_sound_module,
+        file_speed=args.file_speed,
+        model_dir=resolve_store_dir(None, os.environ),
+        tls_files=tls_files,
     )
     window = MainWindow(controller, settings, token)
     window.settings_changed.connect(lambda s: save_settings(qsettings, s))
