@@ -26,8 +26,11 @@ from tolk.app.core.events import ConnectionState, SessionEvent, Started
 from tolk.app.core.jsonl import JsonlEncoder
 from tolk.app.core.subtitles import to_srt, to_vtt
 from tolk.app.transport.events import Capabilities, EngineDescription, StreamOptions
+from tolk.common.keyfiles import TlsFileError, TokenFileError
+from tolk.common.langcodes import language_list
 
 if TYPE_CHECKING:
+    from tolk.app.transport.channel import ChannelSpec
     from tolk.app.transport.client import InterpreterClient
 
 EXIT_OK = 0
@@ -64,8 +67,6 @@ _SERVER_EXITS: tuple[tuple[type[errors.ServerError], int], ...] = (
 
 
 def exit_code(exc: BaseException) -> int:
-    from tolk.backend.security import TokenFileError
-    from tolk.backend.tls import TlsFileError
     from tolk.common.errors import TolkError  # the in-process backend's errors (engine load failures)
 
     if isinstance(exc, errors.AudioFileError):
@@ -133,7 +134,7 @@ async def _connect(args: argparse.Namespace) -> AsyncIterator[str]:
         model_dir=resolve_store_dir(None, os.environ),
         source=getattr(args, "source", None),
         target=targets[0],
-        asr=args.asr or None,
+        asr=args.asr or None,  # "" (no flag, no TOLK_ASR): the store's choice
         mt=args.mt or None,
     )
     async with embedded_backend(options) as backend:
@@ -141,25 +142,25 @@ async def _connect(args: argparse.Namespace) -> AsyncIterator[str]:
         yield backend.target
 
 
-def _client(args: argparse.Namespace, target: str) -> InterpreterClient:
-    """A client for `target`; TLS settings apply to --server only (the in-process server is loopback)."""
-    from tolk.app.transport.client import InterpreterClient
-    from tolk.backend.security import read_token_file
-    from tolk.backend.tls import ClientTls, channel_credentials, channel_options
+def channel_spec(args: argparse.Namespace, target: str) -> ChannelSpec:
+    """How to reach `target`; TLS and token apply to --server only (the in-process server is loopback)."""
+    from tolk.app.transport.channel import ChannelSpec, ClientTls, read_token_file  # grpc: load on use
 
+    if not args.server:
+        return ChannelSpec(target, token=args.token)
     token_file = getattr(args, "token_file", None)
-    token = args.token or (read_token_file(Path(token_file)) if token_file and args.server else None)
+    token = args.token or (read_token_file(Path(token_file)) if token_file else None)
     paths = (args.tls_ca, args.tls_cert, args.tls_key)
-    if not args.server or not (args.tls or any(paths) or args.tls_server_name):
-        return InterpreterClient(target, token=token)
+    if not (args.tls or any(paths) or args.tls_server_name):
+        return ChannelSpec(target, token=token)
     ca, cert, key = (Path(p) if p else None for p in paths)
-    tls = ClientTls(ca=ca, cert=cert, key=key, server_name=args.tls_server_name)
-    return InterpreterClient(
-        target,
-        credentials=channel_credentials(tls),
-        token=token,
-        channel_options=channel_options(tls),
-    )
+    return ChannelSpec(target, token, ClientTls(ca=ca, cert=cert, key=key, server_name=args.tls_server_name))
+
+
+def _client(args: argparse.Namespace, target: str) -> InterpreterClient:
+    from tolk.app.transport.client import InterpreterClient
+
+    return InterpreterClient(channel_spec(args, target))
 
 
 # ---- translate ----
@@ -202,8 +203,23 @@ class _Printer:
         self._out.flush()
 
 
+def translate_problem(args: argparse.Namespace) -> str | None:
+    """Normalizes `--to` (repeated or comma-separated) in place; a usage problem as one line, or None."""
+    args.targets = list(language_list(args.targets or ["es"]))
+    if not args.targets:
+        return "--to: give at least one language"
+    tracks = args.tracks or []
+    unknown = [t for t in tracks if t != "original" and t not in args.targets]
+    if unknown:
+        choices = ", ".join(["original", *args.targets])
+        return f"--track {unknown[0]}: not a target of this run (choose from {choices})"
+    if tracks and args.format not in ("srt", "vtt"):
+        return "--track applies to --format srt or vtt"
+    return None
+
+
 def _stream_options(args: argparse.Namespace) -> StreamOptions:
-    targets = tuple(dict.fromkeys(t.strip().lower() for t in (args.targets or ["es"])))
+    targets = tuple(args.targets)
     return StreamOptions(
         source_language=args.source.strip().lower(),
         target_languages=targets,
@@ -232,6 +248,10 @@ async def _translate(args: argparse.Namespace) -> int:
 
 
 def run_translate(args: argparse.Namespace) -> int:
+    problem = translate_problem(args)
+    if problem is not None:
+        print(f"tolk translate: {problem} (see tolk translate --help)", file=sys.stderr)
+        return EXIT_USAGE
     return _guarded("translate", args.verbose, lambda: _translate(args))
 
 

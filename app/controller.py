@@ -30,6 +30,7 @@ from tolk.app.audio.file_device import FileSoundModule
 from tolk.app.backend_link import BackendLink, CaptureTimeline, ConnectionSpec, SessionSpec, run_session
 from tolk.app.core.errors import ClientError
 from tolk.app.core.events import ConnectionState, Final, SessionEvent
+from tolk.app.transport.channel import ClientTls
 from tolk.app.transport.events import Capabilities
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,8 @@ class Controller(QObject):
     """Starts and stops sessions; reports state, events, delay and errors through signals.
 
     `sound` makes the sound library (sounddevice, or a fake in tests); `file_speed` paces file inputs
-    (1.0 = real time, like a microphone).
+    (1.0 = real time, like a microphone); `tls_files` the CA, client certificate and key for TLS
+    connections (default: the system's roots).
     """
 
     state_changed = Signal(str, str)  # state, one-line detail
@@ -121,6 +123,7 @@ class Controller(QObject):
     error = Signal(str)
     capabilities_ready = Signal(object)  # dict[str, list[str]] from language_pairs
     session_finished = Signal()
+    engines_changed = Signal(str, str)  # offline: "asr + mt" and where they come from; server: "", ""
 
     def __init__(
         self,
@@ -128,6 +131,7 @@ class Controller(QObject):
         *,
         file_speed: float = 1.0,
         model_dir: Path | None = None,
+        tls_files: ClientTls | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -135,7 +139,7 @@ class Controller(QObject):
         self._file_speed = file_speed
         self._thread = LoopThread(self)
         self._thread.start()
-        self._link = BackendLink(model_dir)
+        self._link = BackendLink(model_dir, tls_files)
         self._capture: AudioCapture | None = None
         self._future: concurrent.futures.Future[None] | None = None
         self._next_segment_id = 0
@@ -172,6 +176,8 @@ class Controller(QObject):
         except ClientError as exc:
             self.error.emit(f"cannot get languages: {exc}")
             return
+        engines = self._link.engines if connection.mode == "offline" else None
+        self.engines_changed.emit(*((engines.describe(), engines.reason) if engines else ("", "")))
         self.capabilities_ready.emit(language_pairs(capabilities))
 
     # --- session -------------------------------------------------------------------------------------

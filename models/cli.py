@@ -12,28 +12,56 @@ import sys
 from pathlib import Path
 
 from tolk.common.errors import TolkError
+from tolk.models.hub import DownloadError
 from tolk.models.store import ModelStore, StoredModel, resolve_store_dir
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_STORE = 4
+EXIT_NETWORK = 5
+
+EXIT_CODES_HELP = """exit status:
+  0    success
+  1    internal error (a bug: please report it)
+  2    usage error (bad or missing arguments)
+  4    the store refused: unknown model, corrupt or missing files, bad checkpoint
+  5    the download failed: no network, the Hub refused, or no such repository"""
+
+_RAW = argparse.RawDescriptionHelpFormatter
+
+
+def _command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, text: str
+) -> argparse.ArgumentParser:
+    return commands.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".",
+                               epilog=EXIT_CODES_HELP, formatter_class=_RAW)  # fmt: skip
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("models", help="manage local neural models (Whisper, Marian, NLLB...)")
+    parser = subparsers.add_parser(
+        "models", help="manage local neural models (Whisper, Marian, NLLB...)", epilog=EXIT_CODES_HELP,
+        description="List, import, download, quantize, remove and roll back models in the local store.",
+        formatter_class=_RAW,
+    )  # fmt: skip
     parser.add_argument(
         "--store", help="model store directory (default: $TOLK_MODEL_DIR or the user data dir)"
     )
-    commands = parser.add_subparsers(dest="models_command", metavar="COMMAND", required=True)
-    commands.add_parser("list", help="list the models in the store")
-    importer = commands.add_parser("import", help="import a checkpoint directory (save_pretrained layout)")
-    importer.add_argument("directory", type=Path)
-    importer.add_argument("--name", required=True)
-    puller = commands.add_parser("pull", help="download a checkpoint from the Hugging Face Hub")
-    puller.add_argument("hub_id", metavar="HUB_ID")
-    puller.add_argument("--name")
-    puller.add_argument("--revision")
-    quantizer = commands.add_parser("quantize", help="add int8 variants (torch and CTranslate2)")
-    quantizer.add_argument("name", metavar="NAME")
+    commands = parser.add_subparsers(
+        dest="models_command", metavar="COMMAND", required=True, help="what to do with the store"
+    )
+    _command(commands, "list", "list the models in the store")
+    importer = _command(commands, "import", "import a checkpoint directory (save_pretrained layout)")
+    importer.add_argument("directory", type=Path, metavar="DIR", help="the checkpoint directory")
+    importer.add_argument("--name", required=True, help="name of the model in the store")
+    puller = _command(commands, "pull", "download a checkpoint from the Hugging Face Hub")
+    puller.add_argument("hub_id", metavar="HUB_ID", help="repository id, e.g. openai/whisper-base")
+    puller.add_argument("--name", help="name in the store (default: the part after the slash)")
+    puller.add_argument("--revision", help="branch, tag or commit (default: main)")
+    quantizer = _command(commands, "quantize", "add int8 variants (torch and CTranslate2)")
+    quantizer.add_argument("name", metavar="NAME", help="a model in the store")
     for command, text in (("remove", "delete a model (all versions)"), ("rollback", "activate the previous "
                           "version"), ("verify", "check a model's files against its manifest")):  # fmt: skip
-        commands.add_parser(command, help=text).add_argument("name", metavar="NAME")
+        _command(commands, command, text).add_argument("name", metavar="NAME", help="a model in the store")
     return parser
 
 
@@ -85,9 +113,12 @@ def run(args: argparse.Namespace) -> int:
     store = ModelStore(resolve_store_dir(args.store, os.environ))
     try:
         return _dispatch(args, store)
+    except DownloadError as exc:
+        print(f"tolk models: error: {exc}", file=sys.stderr)
+        return EXIT_NETWORK
     except TolkError as exc:
         print(f"tolk models: error: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_STORE
 
 
 def main(argv: list[str] | None = None) -> int:

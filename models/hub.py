@@ -8,6 +8,11 @@ from pathlib import Path
 from tolk.common.errors import FailedPrecondition
 from tolk.models.store import ModelStore, StoredModel
 
+
+class DownloadError(FailedPrecondition):
+    """The Hub could not be reached or refused the download (network, auth, unknown repository)."""
+
+
 WANTED_PATTERNS = ["*.json", "*.model", "*.spm", "*.txt", "*.tiktoken"]
 
 
@@ -24,11 +29,13 @@ def _weights_patterns(files: list[str]) -> list[str]:
 
 
 def pull(store: ModelStore, hub_id: str, name: str | None = None, revision: str | None = None) -> StoredModel:
-    """Downloads HUB_ID (one revision) and imports it as NAME; raises FailedPrecondition when offline."""
+    """Downloads HUB_ID (one revision) and imports it as NAME; raises DownloadError when offline."""
     try:
         from huggingface_hub import HfApi, snapshot_download
     except ImportError:
-        raise FailedPrecondition("pulling needs huggingface_hub: pip install 'tolk[neural]'") from None
+        raise FailedPrecondition(
+            "pulling needs huggingface_hub: pip install 'tolk-interpreter[neural]'"
+        ) from None
     try:
         info = HfApi().model_info(hub_id, revision=revision)
         files = [sibling.rfilename for sibling in info.siblings or []]
@@ -46,7 +53,7 @@ def pull(store: ModelStore, hub_id: str, name: str | None = None, revision: str 
         raise
     except Exception as exc:  # reported as one line: network, auth, unknown repository...
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise FailedPrecondition(
+        raise DownloadError(
             f"cannot download {hub_id} ({type(exc).__name__}: {reason[:160]}); check the network, "
             f"or download it elsewhere and run `tolk models import DIR --name {name or default_name(hub_id)}`"
         ) from exc

@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         self.banner.setStyleSheet("background: #5c1f1f; color: #ffdede; padding: 8px; border-radius: 4px;")
         self.state_label = QLabel()
         self.delay_label = QLabel("delay —")
+        self.engines_label = QLabel()  # offline mode: the engines the embedded backend runs
         self.start_button = QPushButton("Start")
         self._build_layout()
         self._build_status_bar()
@@ -129,9 +130,14 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
         self.resize(1180, 720)
 
+    def _show_engines(self, engines: str, reason: str) -> None:
+        self.engines_label.setText(f"offline: {engines}" if engines else "")
+        self.engines_label.setToolTip(reason)
+
     def _build_status_bar(self) -> None:
         status = self.statusBar()
         status.addWidget(self.state_label, 1)
+        status.addPermanentWidget(self.engines_label)
         status.addPermanentWidget(self.delay_label)
 
     def _load(self, settings: AppSettings, token: str) -> None:
@@ -169,6 +175,7 @@ class MainWindow(QMainWindow):
         c.delay_measured.connect(lambda s: self.delay_label.setText(f"delay {s:.2f} s"))
         c.error.connect(self.show_error)
         c.capabilities_ready.connect(self._on_capabilities)
+        c.engines_changed.connect(self._show_engines)
         c.session_finished.connect(self._on_session_finished)
         self.start_button.clicked.connect(self.toggle_session)
         self.inputs.changed.connect(self._on_input_changed)

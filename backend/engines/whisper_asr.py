@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 
 from tolk.backend.engines import neural_common
-from tolk.backend.engines.base import SAMPLE_RATE_HZ, AsrOptions, Hypothesis, Samples
+from tolk.backend.engines.base import AsrOptions, Hypothesis
 from tolk.backend.engines.local_agreement import HypothesisBuffer
 from tolk.backend.engines.registry import EngineContext, EngineInfo
 from tolk.backend.engines.whisper_runtime import Features, WhisperRuntime, checkpoint_languages, open_runtime
 from tolk.backend.scheduler import BatchScheduler
+from tolk.common.dsp import SAMPLE_RATE_HZ, Samples
 from tolk.common.errors import InvalidArgument, NotFound
 
 FAMILY = "whisper"
