@@ -20,7 +20,10 @@ def _repeats(sentence: list[str], previous: list[str]) -> bool:
         return False
     if sentence == previous:
         return len(sentence) >= MIN_REPEAT_WORDS
-    return len(sentence) >= MIN_REPEAT_WORDS and previous[: len(sentence)] == sentence
+    n = len(sentence)  # a cut-off copy: the same words, the last one possibly cut short
+    if n < MIN_REPEAT_WORDS or n > len(previous):
+        return False
+    return previous[: n - 1] == sentence[:-1] and previous[n - 1].startswith(sentence[-1])
 
 
 def drop_repeated_sentences(text: str) -> str:
