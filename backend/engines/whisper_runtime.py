@@ -16,8 +16,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from tolk.backend.engines.base import SAMPLE_RATE_HZ, Samples
 from tolk.backend.engines.neural_common import Placement, torch_model
+from tolk.common.dsp import SAMPLE_RATE_HZ, Samples
 from tolk.common.errors import FailedPrecondition
 from tolk.models.quiet import quiet_transformers
 
