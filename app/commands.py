@@ -138,7 +138,7 @@ async def _connect(args: argparse.Namespace) -> AsyncIterator[str]:
         mt=args.mt or None,
     )
     async with embedded_backend(options) as backend:
-        print(f"tolk: offline engines: {backend.engines.reason}", file=sys.stderr)
+        args.offline_engines = backend.engines  # reported once the session starts (errors come first)
         yield backend.target
 
 
@@ -241,6 +241,9 @@ async def _translate(args: argparse.Namespace) -> int:
         blocks = file_source(args.audio, realtime=args.realtime, wall=wall)
         try:
             async for event in run_pipeline(client, _stream_options(args), blocks, options, wall):
+                engines = getattr(args, "offline_engines", None)
+                if isinstance(event, Started) and engines is not None:
+                    print(f"tolk: offline engines: {engines.reason}", file=sys.stderr)
                 printer.show(event)
         except BaseException:
             printer.abort()
