@@ -121,10 +121,11 @@ def _guarded(command: str, verbose: bool, work: Callable[[], Coroutine[Any, Any,
 
 
 @contextlib.asynccontextmanager
-async def _connect(args: argparse.Namespace) -> AsyncIterator[str]:
-    """Yields the target to talk to: the given server, or an in-process one."""
+async def _connect(args: argparse.Namespace) -> AsyncIterator[tuple[str, str | None]]:
+    """Yields the target to talk to (the given server, or an in-process one) and, in-process, which
+    engines it runs and why (shown once the session starts, so a refused request stays one line)."""
     if args.server:
-        yield args.server
+        yield args.server, None
         return
     from tolk.backend.offline import EmbeddedOptions, embedded_backend
     from tolk.models.store import resolve_store_dir
@@ -138,8 +139,7 @@ async def _connect(args: argparse.Namespace) -> AsyncIterator[str]:
         mt=args.mt or None,
     )
     async with embedded_backend(options) as backend:
-        print(f"tolk: offline engines: {backend.engines.reason}", file=sys.stderr)
-        yield backend.target
+        yield backend.target, backend.engines.reason
 
 
 def channel_spec(args: argparse.Namespace, target: str) -> ChannelSpec:
@@ -235,10 +235,13 @@ async def _translate(args: argparse.Namespace) -> int:
     probe(args.audio)  # a bad file fails before any server starts
     printer = _Printer(args.format, args.tracks, sys.stdout)
     options = PipelineOptions(segmentation="server_vad" if args.server_vad else "client_vad")
-    async with _connect(args) as target, _client(args, target) as client:
+    async with _connect(args) as (target, engines), _client(args, target) as client:
         blocks = file_source(args.audio, realtime=args.realtime)
         try:
             async for event in run_pipeline(client, _stream_options(args), blocks, options):
+                if engines is not None and isinstance(event, Started):
+                    print(f"tolk: offline engines: {engines}", file=sys.stderr)
+                    engines = None
                 printer.show(event)
         except BaseException:
             printer.abort()
