@@ -121,10 +121,11 @@ def _guarded(command: str, verbose: bool, work: Callable[[], Coroutine[Any, Any,
 
 
 @contextlib.asynccontextmanager
-async def _connect(args: argparse.Namespace) -> AsyncIterator[str]:
-    """Yields the target to talk to: the given server, or an in-process one."""
+async def _connect(args: argparse.Namespace) -> AsyncIterator[tuple[str, str | None]]:
+    """Yields the target to talk to (the given server, or an in-process one) and, in-process, which
+    engines it runs and why (shown once the session starts, so a refused request stays one line)."""
     if args.server:
-        yield args.server
+        yield args.server, None
         return
     from tolk.backend.offline import EmbeddedOptions, embedded_backend
     from tolk.models.store import resolve_store_dir
@@ -244,6 +245,7 @@ async def _translate(args: argparse.Namespace) -> int:
                 engines = getattr(args, "offline_engines", None)
                 if isinstance(event, Started) and engines is not None:
                     print(f"tolk: offline engines: {engines.reason}", file=sys.stderr)
+                    args.offline_engines = None  # once, not again after a reconnect
                 printer.show(event)
         except BaseException:
             printer.abort()
