@@ -121,11 +121,14 @@ def _guarded(command: str, verbose: bool, work: Callable[[], Coroutine[Any, Any,
 
 
 @contextlib.asynccontextmanager
-async def _connect(args: argparse.Namespace) -> AsyncIterator[tuple[str, str | None]]:
-    """Yields the target to talk to (the given server, or an in-process one) and, in-process, which
-    engines it runs and why (shown once the session starts, so a refused request stays one line)."""
+async def _connect(args: argparse.Namespace) -> AsyncIterator[str]:
+    """Yields the target to talk to: the given server, or an in-process one.
+
+    In-process, `args.offline_engines` says which engines it runs and why; `translate` shows that once the
+    session starts, so a refused request stays one line.
+    """
     if args.server:
-        yield args.server, None
+        yield args.server
         return
     from tolk.backend.offline import EmbeddedOptions, embedded_backend
     from tolk.models.store import resolve_store_dir
