@@ -72,6 +72,20 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
     return family, (model or None)
 
 
+def canonical_spec(spec: str, context: EngineContext) -> str:
+    """"family:NAME" for a spec naming a store model by hub id ("whisper:openai/whisper-base" ->
+    "whisper:whisper-base"), the spec unchanged otherwise. GetCapabilities lists canonical specs.
+
+    Raises NotFound (naming `tolk models pull ID`) when the hub id has no store entry.
+    """
+    family, model = parse_spec(spec)
+    if model is None or family not in FAMILIES or "/" not in model:
+        return spec.strip()
+    from tolk.backend.engines.neural_common import canonical_name
+
+    return f"{family}:{canonical_name(context, family, model)}"
+
+
 def _module(family: str) -> ModuleType:
     return importlib.import_module(FAMILIES[family][1])
 
@@ -97,6 +111,7 @@ class Registry:
         if FAMILIES.get(family, (None, ""))[0] != kind:
             known = ", ".join(name for name, (k, _) in FAMILIES.items() if k == kind)
             raise NotFound(f"unknown {kind.upper()} engine {spec!r} (known: {known})")
+        family, model = parse_spec(canonical_spec(spec, self.context))
         key = f"{family}:{model}" if model else family
         with self._lock:
             if key not in self._loaded:
