@@ -69,4 +69,3 @@ def resolve(store: ModelStore, family: str, ref: str) -> StoredModel:
     raise NotFound(
         f"{ref} is not in the model store ({store.root}); download it with `tolk models pull {ref}`"
     )
-

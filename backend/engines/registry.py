@@ -73,7 +73,7 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
 
 
 def canonical_spec(spec: str, context: EngineContext) -> str:
-    """"family:NAME" for a spec naming a store model by hub id ("whisper:openai/whisper-base" ->
+    """The canonical "family:NAME" for a spec naming a store model by hub id ("whisper:openai/whisper-base" ->
     "whisper:whisper-base"), the spec unchanged otherwise. GetCapabilities lists canonical specs.
 
     Raises NotFound (naming `tolk models pull ID`) when the hub id has no store entry.
