@@ -11,12 +11,30 @@ import os
 import sys
 from pathlib import Path
 
-from tolk.common.errors import TolkError
+from tolk.common.errors import TolkError, Unavailable
 from tolk.models.store import ModelStore, StoredModel, resolve_store_dir
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_REFUSED = 4
+EXIT_UNAVAILABLE = 5
+EXIT_INTERRUPTED = 130
+EXIT_CODES_HELP = """exit status:
+  0    success
+  1    internal error (a bug: please report it)
+  2    usage error (bad or missing arguments)
+  4    refused: unknown model, name or hub repository; a corrupt or incomplete model; bad setting
+  5    the hub cannot be reached (pull: run it again; finished files are kept in the hub cache)
+  130  interrupted (Ctrl-C)"""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("models", help="manage local neural models (Whisper, Marian, NLLB...)")
+    parser = subparsers.add_parser(
+        "models",
+        help="manage local neural models (Whisper, Marian, NLLB...)",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "--store", help="model store directory (default: $TOLK_MODEL_DIR or the user data dir)"
     )
@@ -25,10 +43,18 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     importer = commands.add_parser("import", help="import a checkpoint directory (save_pretrained layout)")
     importer.add_argument("directory", type=Path)
     importer.add_argument("--name", required=True)
-    puller = commands.add_parser("pull", help="download a checkpoint from the Hugging Face Hub")
-    puller.add_argument("hub_id", metavar="HUB_ID")
-    puller.add_argument("--name")
-    puller.add_argument("--revision")
+    puller = commands.add_parser(
+        "pull",
+        help="download a checkpoint from the Hugging Face Hub (through its cache; resumes)",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    puller.add_argument("hub_id", metavar="HUB_ID", help="e.g. Helsinki-NLP/opus-mt-en-de")
+    puller.add_argument("--name", help="store name (default: the repository name)")
+    puller.add_argument("--revision", help="branch, tag or commit (default: main)")
+    puller.add_argument("--endpoint", help="hub URL [HF_ENDPOINT] (default: https://huggingface.co)")
+    puller.add_argument("--cache-dir", type=Path, help="hub cache [HF_HUB_CACHE]")
+    puller.add_argument("--no-progress", action="store_true", help="no progress bars")
     quantizer = commands.add_parser("quantize", help="add int8 variants (torch and CTranslate2)")
     quantizer.add_argument("name", metavar="NAME")
     for command, text in (("remove", "delete a model (all versions)"), ("rollback", "activate the previous "
@@ -63,9 +89,7 @@ def _dispatch(args: argparse.Namespace, store: ModelStore) -> int:
     if command == "import":
         print(_row(store.import_dir(args.directory, args.name)))
     elif command == "pull":
-        from tolk.models.hub import pull
-
-        print(_row(pull(store, args.hub_id, args.name, args.revision)))
+        print(_row(_pull(args, store)))
     elif command == "quantize":
         from tolk.models.quantize import quantize
 
@@ -81,13 +105,32 @@ def _dispatch(args: argparse.Namespace, store: ModelStore) -> int:
     return 0
 
 
+def _pull(args: argparse.Namespace, store: ModelStore) -> StoredModel:
+    from tolk.models.hub import HubOptions, pull
+
+    cache = args.cache_dir or os.environ.get("HF_HUB_CACHE")
+    options = HubOptions(
+        endpoint=args.endpoint or os.environ.get("HF_ENDPOINT") or None,
+        cache_dir=Path(cache).expanduser() if cache else None,
+        progress=not args.no_progress,
+    )
+    return pull(store, args.hub_id, args.name, args.revision, options, _say)
+
+
+def _say(line: str) -> None:
+    print(f"tolk models: {line}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     store = ModelStore(resolve_store_dir(args.store, os.environ))
     try:
         return _dispatch(args, store)
+    except KeyboardInterrupt:
+        print("tolk models: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except TolkError as exc:
-        print(f"tolk models: error: {exc}", file=sys.stderr)
-        return 1
+        print(f"tolk models: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_UNAVAILABLE if isinstance(exc, Unavailable) else EXIT_REFUSED
 
 
 def main(argv: list[str] | None = None) -> int:
