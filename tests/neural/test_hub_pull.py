@@ -98,20 +98,32 @@ def test_pull_errors_have_their_exit_codes(tmp_path: Path, hub: FakeHub) -> None
     assert len(closed.stderr.strip().splitlines()) == 1 and "cannot reach the hub" in closed.stderr
 
 
-def test_pulled_hub_checkpoint_quantized_to_ct2_translates(tmp_path: Path, hub: FakeHub) -> None:
-    assert tolk(tmp_path, hub.url, "models", "pull", REPO_ID, "--no-progress").returncode == 0
+def test_hub_layout_marian_quantized_to_ct2_translates(tmp_path: Path, hub_repo: Path) -> None:
+    """The Marian CT2 tokenizer bug: a hub-layout checkpoint names no tokenizer class, and the CT2
+    conversion's config.json no model_type, so AutoTokenizer alone cannot load the int8 model."""
+    from transformers import AutoTokenizer
+
+    from tolk.backend.engines.seq2seq_runtime import load_tokenizer
+
     store = ModelStore(tmp_path / "store")
+    store.import_dir(hub_repo, "opus-mt-en-de", source=REPO_ID, revision=Repo(hub_repo).commit)
     assert [m.name for m in quantize(store, "opus-mt-en-de")] == [
         "opus-mt-en-de-int8",
         "opus-mt-en-de-ct2-int8",
     ]
     ct2 = store.get("opus-mt-en-de-ct2-int8").path
-    assert "tokenizer_class" not in json.loads((ct2 / "tokenizer_config.json").read_text())
+    with pytest.raises(ValueError):
+        AutoTokenizer.from_pretrained(ct2)
+    sentence = "the quick brown fox jumps over the lazy dog"
+    assert load_tokenizer(ct2, "marian").encode(sentence) == AutoTokenizer.from_pretrained(hub_repo).encode(
+        sentence
+    )
     audio, rate = soundfile.read(ROOT / "samples" / "sense-and-sensibility.wav", dtype="float32")
     soundfile.write(tmp_path / "clip.wav", audio[: int(8.3 * rate)], rate)
-    spec = "seq2seq:opus-mt-en-de-ct2-int8"
-    options = ["--to", "de", "--asr", "pocketsphinx", "--mt", spec, "--format", "jsonl", "--no-partials"]
-    run = tolk(tmp_path, hub.url, "translate", str(tmp_path / "clip.wav"), *options)
+    options = ["--to", "de", "--asr", "pocketsphinx", "--mt", "seq2seq:opus-mt-en-de-ct2-int8"]
+    run = tolk(
+        tmp_path, "http://127.0.0.1:9", "translate", str(tmp_path / "clip.wav"), *options, "--format", "jsonl"
+    )
     assert run.returncode == 0, run.stderr
     events = [json.loads(line) for line in run.stdout.splitlines()]
     translations = [e for e in events if e.get("type") == "translation"]
