@@ -51,6 +51,8 @@ class SessionRequest:
         source_language: language spoken.
         target_languages: languages to translate into.
         connection: offline or a server.
+        asr: ASR engine spec from the model picker ("" = the backend's default).
+        mt: MT engine spec from the model picker ("" = the backend's default).
     """
 
     device: str
@@ -58,6 +60,8 @@ class SessionRequest:
     source_language: str
     target_languages: tuple[str, ...]
     connection: ConnectionSpec
+    asr: str = ""
+    mt: str = ""
 
 
 class LoopThread(QThread):
@@ -120,6 +124,7 @@ class Controller(QObject):
     delay_measured = Signal(float)  # seconds from the end of speech to its final on screen
     error = Signal(str)
     capabilities_ready = Signal(object)  # dict[str, list[str]] from language_pairs
+    engines_ready = Signal(object)  # tuple[EngineDescription, ...]: the backend's installed engines
     session_finished = Signal()
 
     def __init__(
@@ -173,6 +178,7 @@ class Controller(QObject):
             self.error.emit(f"cannot get languages: {exc}")
             return
         self.capabilities_ready.emit(language_pairs(capabilities))
+        self.engines_ready.emit(capabilities.engines)
 
     # --- session -------------------------------------------------------------------------------------
     def start(self, request: SessionRequest) -> bool:
@@ -196,6 +202,8 @@ class Controller(QObject):
             target_languages=request.target_languages,
             first_segment_id=self._next_segment_id,
             audio_offset_s=self._audio_offset_s,
+            asr=request.asr,
+            mt=request.mt,
         )
         self._set_state("connecting", request.connection.describe())
         self._future = self._thread.submit(self._session(request.connection, spec, capture))

@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Literal, cast
 
 from tolk.backend.engines.base import AsrEngine, MtEngine
-from tolk.common.errors import FailedPrecondition, NotFound
+from tolk.common.errors import FailedPrecondition, NotFound, TolkError
 from tolk.common.langcodes import LanguagePair
 
 Kind = Literal["asr", "mt"]
@@ -98,6 +98,7 @@ class Registry:
     default_asr: str = DEFAULT_ASR
     default_mt: str = DEFAULT_MT
     _loaded: dict[str, AsrEngine | MtEngine] = field(default_factory=dict, init=False)
+    _unlisted: dict[str, str] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def asr(self, spec: str | None = None) -> AsrEngine:
@@ -131,7 +132,10 @@ class Registry:
             except ImportError:
                 continue
             if module.probe() is None:
-                infos.extend(module.describe(self.context))
+                try:
+                    infos.extend(module.describe(self.context))
+                except TolkError as exc:  # one unreadable store entry must not hide every other engine
+                    self._unlisted[family] = f"cannot list its models: {exc}"
         return infos
 
     def unavailable(self) -> dict[str, str]:
@@ -142,6 +146,7 @@ class Registry:
                 reason = _module(family).probe()
             except ImportError as exc:
                 reason = f"not installed ({exc.name})"
+            reason = reason or self._unlisted.get(family)
             if reason:
                 reasons[family] = reason
         return reasons
