@@ -73,7 +73,7 @@ def test_window_fills_picker_from_the_backend_and_the_session_uses_the_choice(
         assert window.request().asr == "pocketsphinx" and window.request().mt == "apertium"
         assert window.current_settings().asr == "pocketsphinx"
         is_translation = lambda event: isinstance(event, Translation)  # noqa: E731
-        with qtbot.waitSignal(window.controller.event_received, check=is_translation, timeout=150_000):
+        with qtbot.waitSignal(window.controller.event_received, check_params_cb=is_translation, timeout=150_000):
             assert window.start_session()
         with qtbot.waitSignal(window.controller.session_finished, timeout=60_000):
             window.controller.stop()  # one translated final is enough
