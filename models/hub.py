@@ -129,7 +129,7 @@ def pull(
 
 def _download(hub_id: str, commit: str, patterns: list[str], options: HubOptions) -> Path:
     from huggingface_hub import snapshot_download
-    from huggingface_hub.utils import disable_progress_bars, enable_progress_bars
+    from huggingface_hub.utils.tqdm import disable_progress_bars, enable_progress_bars
 
     kwargs: dict[str, Any] = {"endpoint": options.endpoint, "cache_dir": options.cache_dir}
     (enable_progress_bars if options.progress else disable_progress_bars)()

@@ -14,6 +14,7 @@ from tolk.app.ui.model_picker import ModelPicker
 from tolk.app.ui.settings import AppSettings
 
 pytestmark = [pytest.mark.app, pytest.mark.timeout(240)]
+SESSION_MS = 150_000
 
 ENGINES = (
     EngineDescription("pocketsphinx", "asr", ("en",), is_default=True, description="CMU PocketSphinx 5"),
@@ -72,8 +73,8 @@ def test_window_fills_picker_from_the_backend_and_the_session_uses_the_choice(
         window.models.asr.setCurrentIndex(window.models.asr.findData("pocketsphinx"))
         assert window.request().asr == "pocketsphinx" and window.request().mt == "apertium"
         assert window.current_settings().asr == "pocketsphinx"
-        is_translation = lambda event: isinstance(event, Translation)  # noqa: E731
-        with qtbot.waitSignal(window.controller.event_received, check_params_cb=is_translation, timeout=150_000):
+        received, translated = window.controller.event_received, lambda e: isinstance(e, Translation)
+        with qtbot.waitSignal(received, check_params_cb=translated, timeout=SESSION_MS):
             assert window.start_session()
         with qtbot.waitSignal(window.controller.session_finished, timeout=60_000):
             window.controller.stop()  # one translated final is enough
