@@ -81,3 +81,11 @@ def test_tolk_engines_lists_the_store(
     assert tolk_cli.main(["engines"]) == 0
     table = capsys.readouterr().out
     assert "whisper:whisper-small" in table and "pairs: en-de" in table
+
+
+def test_embedded_whisper_base_answers_to_its_hub_ids(whisper_base_store: ModelStore) -> None:
+    context = EngineContext(model_dir=whisper_base_store.root)
+    for ref in ("Systran/faster-whisper-base", "openai/whisper-base", "whisper-base"):
+        assert canonical_spec(f"whisper:{ref}", context) == "whisper:whisper-base"
+    with pytest.raises(NotFound, match=r"`tolk models pull openai/whisper-tiny`"):
+        canonical_spec("whisper:openai/whisper-tiny", context)
