@@ -271,7 +271,7 @@ def _engine_line(engine: EngineDescription) -> str:
         what = "languages: " + (", ".join(engine.languages) or "-")
     else:
         what = "pairs: " + (", ".join(f"{s}-{t}" for s, t in engine.pairs) or "-")
-    line = f"{engine.kind.upper():<4}{name:<28}{what}"
+    line = f"{engine.kind.upper():<4}{name:<27} {what}"
     return f"{line}\n{'':<32}{engine.description}" if engine.description else line
 
 
