@@ -80,12 +80,16 @@ class SessionSpec:
         target_languages: languages to translate into.
         first_segment_id: id of the first segment (after a restart: one past the last final shown).
         audio_offset_s: conversation time at which this session's audio starts.
+        asr: ASR engine spec ("" = the backend's default).
+        mt: MT engine spec ("" = the backend's default).
     """
 
     source_language: str
     target_languages: tuple[str, ...]
     first_segment_id: int = 0
     audio_offset_s: float = 0.0
+    asr: str = ""
+    mt: str = ""
 
 
 class BackendLink:
@@ -222,6 +226,8 @@ async def run_session(
         source_language=spec.source_language,
         target_languages=spec.target_languages,
         first_segment_id=spec.first_segment_id,
+        asr=spec.asr,
+        mt=spec.mt,
     )
     blocks = capture_blocks(capture, timeline, spec.audio_offset_s)
     pipeline = PipelineOptions(segmentation="client_vad", retry=APP_RETRY)

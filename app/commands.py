@@ -130,12 +130,17 @@ async def _connect(args: argparse.Namespace) -> AsyncIterator[str]:
     if args.server:
         yield args.server
         return
+    from tolk.backend.engines.registry import EngineContext, canonical_spec
     from tolk.backend.offline import EmbeddedOptions, embedded_backend
     from tolk.models.store import resolve_store_dir
 
     targets = getattr(args, "targets", None) or ["es"]
+    store_dir = resolve_store_dir(None, os.environ)
+    for attr in ("asr", "mt"):  # hub ids (whisper:openai/whisper-base) -> the store entry's spec
+        if getattr(args, attr):
+            setattr(args, attr, canonical_spec(getattr(args, attr), EngineContext(model_dir=store_dir)))
     options = EmbeddedOptions(
-        model_dir=resolve_store_dir(None, os.environ),
+        model_dir=store_dir,
         source=getattr(args, "source", None),
         target=targets[0],
         asr=args.asr or None,  # "" (no flag, no TOLK_ASR): the store's choice
@@ -269,16 +274,20 @@ def run_translate(args: argparse.Namespace) -> int:
 
 
 def _local_capabilities() -> tuple[Capabilities, dict[str, str]]:
-    from tolk.backend.engines.registry import DEFAULT_ASR, DEFAULT_MT, Registry
+    from tolk.backend.engines.registry import EngineContext, Registry
+    from tolk.backend.offline import EmbeddedOptions, choose_engines
+    from tolk.models.store import resolve_store_dir
 
-    registry = Registry()
+    store_dir = resolve_store_dir(None, os.environ)
+    registry = Registry(EngineContext(model_dir=store_dir))
+    defaults = choose_engines(EmbeddedOptions(model_dir=store_dir))
     engines = tuple(
         EngineDescription(
             name=info.name,
             kind=info.kind,
             languages=info.languages,
             pairs=tuple((p.source, p.target) for p in info.pairs),
-            is_default=info.name in (DEFAULT_ASR, DEFAULT_MT),
+            is_default=info.name in (defaults.asr, defaults.mt),
             description=info.description,
         )
         for info in registry.installed()
@@ -292,7 +301,7 @@ def _engine_line(engine: EngineDescription) -> str:
         what = "languages: " + (", ".join(engine.languages) or "-")
     else:
         what = "pairs: " + (", ".join(f"{s}-{t}" for s, t in engine.pairs) or "-")
-    line = f"{engine.kind.upper():<4}{name:<28}{what}"
+    line = f"{engine.kind.upper():<4}{name:<27} {what}"
     return f"{line}\n{'':<32}{engine.description}" if engine.description else line
 
 

@@ -52,6 +52,8 @@ class SessionRequest:
         source_language: language spoken.
         target_languages: languages to translate into.
         connection: offline or a server.
+        asr: ASR engine spec from the model picker ("" = the backend's default).
+        mt: MT engine spec from the model picker ("" = the backend's default).
     """
 
     device: str
@@ -59,6 +61,8 @@ class SessionRequest:
     source_language: str
     target_languages: tuple[str, ...]
     connection: ConnectionSpec
+    asr: str = ""
+    mt: str = ""
 
 
 class LoopThread(QThread):
@@ -122,6 +126,7 @@ class Controller(QObject):
     delay_measured = Signal(float)  # seconds from the end of speech to its final on screen
     error = Signal(str)
     capabilities_ready = Signal(object)  # dict[str, list[str]] from language_pairs
+    engines_ready = Signal(object)  # tuple[EngineDescription, ...]: the backend's installed engines
     session_finished = Signal()
     engines_changed = Signal(str, str)  # offline: "asr + mt" and where they come from; server: "", ""
 
@@ -179,6 +184,7 @@ class Controller(QObject):
         engines = self._link.engines if connection.mode == "offline" else None
         self.engines_changed.emit(*((engines.describe(), engines.reason) if engines else ("", "")))
         self.capabilities_ready.emit(language_pairs(capabilities))
+        self.engines_ready.emit(capabilities.engines)
 
     # --- session -------------------------------------------------------------------------------------
     def start(self, request: SessionRequest) -> bool:
@@ -202,6 +208,8 @@ class Controller(QObject):
             target_languages=request.target_languages,
             first_segment_id=self._next_segment_id,
             audio_offset_s=self._audio_offset_s,
+            asr=request.asr,
+            mt=request.mt,
         )
         self._set_state("connecting", request.connection.describe())
         self._future = self._thread.submit(self._session(request.connection, spec, capture))

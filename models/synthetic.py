@@ -266,3 +266,16 @@ def _save(model: Any, tokenizer: Any, out: Path, work: Path) -> Path:
     tokenizer.save_pretrained(out)
     shutil.rmtree(work)
     return out
+
+
+def build_marian_hub_layout(out: Path, source: str = "en", target: str = "de", **size: Any) -> Path:
+    """A Marian checkpoint as Helsinki-NLP/opus-mt-SRC-TGT serves it on the hub: the same files as
+    `build_marian`, but tokenizer_config.json holds only the language pair (no `tokenizer_class`), as
+    the opus-mt repositories' do, and a README.md model card sits beside them."""
+    build_marian(out, **size)
+    (out / "tokenizer_config.json").write_text(json.dumps({"target_lang": target, "source_lang": source}))
+    (out / "special_tokens_map.json").unlink(missing_ok=True)
+    (out / "README.md").write_text(
+        f"---\ntags: [translation]\n---\n# opus-mt-{source}-{target} (random weights)\n"
+    )
+    return out

@@ -30,6 +30,7 @@ from tolk.app.core.captions import CaptionModel
 from tolk.app.core.events import SessionEvent
 from tolk.app.core.subtitles import to_srt, to_text, to_vtt
 from tolk.app.ui.captions_view import CaptionsView
+from tolk.app.ui.model_picker import ModelPicker
 from tolk.app.ui.overlay import SubtitleOverlay
 from tolk.app.ui.overlay_panel import OVERLAY_SHORTCUT, OverlayPanel
 from tolk.app.ui.panels import LEVEL_HZ, ConnectionPanel, InputPanel, LanguagePanel
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self.inputs = InputPanel()
         self.languages = LanguagePanel()
         self.connection = ConnectionPanel()
+        self.models = ModelPicker()
         self.overlay_panel = OverlayPanel(settings.overlay)
         self.view = CaptionsView(self.model, settings.target_languages)
         self.overlay = SubtitleOverlay(settings.overlay)
@@ -93,7 +95,7 @@ class MainWindow(QMainWindow):
     def _build_layout(self) -> None:
         side = QWidget()
         column = QVBoxLayout(side)
-        for panel in (self.inputs, self.languages, self.connection, self.overlay_panel):
+        for panel in (self.inputs, self.languages, self.connection, self.models, self.overlay_panel):
             column.addWidget(panel)
         column.addStretch(1)
         scroll = QScrollArea(widgetResizable=True)
@@ -152,6 +154,7 @@ class MainWindow(QMainWindow):
             settings.target_languages,
         )
         self.connection.set_values(settings.mode, settings.server_address, settings.tls, token)
+        self.models.set_selection(settings.asr, settings.mt)
         self.overlay_panel.set_languages(settings.target_languages, settings.overlay.language)
         if settings.window_geometry:
             self.restoreGeometry(settings.window_geometry)
@@ -176,6 +179,8 @@ class MainWindow(QMainWindow):
         c.error.connect(self.show_error)
         c.capabilities_ready.connect(self._on_capabilities)
         c.engines_changed.connect(self._show_engines)
+        c.engines_ready.connect(self.models.set_engines)
+        self.models.changed.connect(self._restart_if_running)
         c.session_finished.connect(self._on_session_finished)
         self.start_button.clicked.connect(self.toggle_session)
         self.inputs.changed.connect(self._on_input_changed)
@@ -196,6 +201,8 @@ class MainWindow(QMainWindow):
             source_language=self.languages.selected_source(),
             target_languages=self.languages.selected_targets(),
             connection=self.connection_spec(),
+            asr=self.models.selected_asr(),
+            mt=self.models.selected_mt(),
         )
 
     def connection_spec(self) -> ConnectionSpec:
@@ -254,6 +261,8 @@ class MainWindow(QMainWindow):
             tls=self.connection.tls.isChecked(),
             window_geometry=bytes(self.saveGeometry().data()),
             overlay=self._overlay_look(),
+            asr=self.models.selected_asr(),
+            mt=self.models.selected_mt(),
         )
 
     # --- reactions -----------------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def describe(context: EngineContext) -> list[EngineInfo]:
                 name=f"{FAMILY}:{m.name}",
                 kind="mt",
                 pairs=model_pairs(model),
-                description=f"{m.arch} {m.name} ({m.precision}, {m.runtime}, {m.size_bytes / 1e6:.0f} MB)",
+                description=neural_common.model_description(m.arch, model),
             )
         )
     return infos

@@ -232,13 +232,12 @@ def describe(context: EngineContext) -> list[EngineInfo]:
     infos = []
     for model in neural_common.store_models(context, FAMILY):
         m = model.manifest
-        size_mb = m.size_bytes / 1e6
         infos.append(
             EngineInfo(
                 name=f"{FAMILY}:{m.name}",
                 kind="asr",
                 languages=checkpoint_languages(model.path),
-                description=f"Whisper {m.name} ({m.precision}, {m.runtime}, {size_mb:.0f} MB)",
+                description=neural_common.model_description("Whisper", model),
             )
         )
     return infos
