@@ -29,10 +29,11 @@ EXIT_CODES_HELP = """exit status:
 
 
 _RAW = argparse.RawDescriptionHelpFormatter
-_Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
-def _command(commands: _Commands, name: str, text: str) -> argparse.ArgumentParser:
+def _command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, text: str
+) -> argparse.ArgumentParser:
     """A subcommand whose --help describes it and ends with the exit codes."""
     description = text[0].upper() + text[1:] + "."
     return commands.add_parser(
@@ -40,7 +41,7 @@ def _command(commands: _Commands, name: str, text: str) -> argparse.ArgumentPars
     )
 
 
-def add_parser(subparsers: _Commands) -> argparse.ArgumentParser:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "models",
         help="manage local neural models (Whisper, Marian, NLLB...)",
