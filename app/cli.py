@@ -15,6 +15,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tolk.app import travel_cli
 from tolk.app.commands import EXIT_CODES_HELP, EXIT_USAGE, run_engines, run_translate
 
 HOOKS: dict[str, tuple[str, str]] = {
@@ -118,6 +119,7 @@ def _add_translate(subparsers: Any, env: Mapping[str, str]) -> None:
     )
     parser.add_argument("--no-partials", action="store_true", help="finals and translations only")
     parser.add_argument("--verbose", action="store_true", help="show warnings and errors with details")
+    travel_cli.add_arguments(parser)
     parser.set_defaults(run=run_translate)
 
 

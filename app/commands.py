@@ -18,6 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from tolk.app import travel_cli
 from tolk.app.audio.files import probe
 from tolk.app.core import errors
 from tolk.app.core.captions import CaptionModel
@@ -168,10 +169,10 @@ def _client(args: argparse.Namespace, target: str) -> InterpreterClient:
 class _Printer:
     """Prints events in the chosen format as they arrive (text, jsonl) or as subtitles at the end."""
 
-    def __init__(self, fmt: str, tracks: list[str] | None, out: TextIO) -> None:
+    def __init__(self, fmt: str, tracks: list[str] | None, out: TextIO, languages: bool = False) -> None:
         self._fmt, self._tracks, self._out = fmt, tracks, out
         width = shutil.get_terminal_size().columns
-        self._console = ConsoleCaptions(out, fmt == "text" and out.isatty(), width)
+        self._console = ConsoleCaptions(out, fmt == "text" and out.isatty(), width, languages)
         self._model = CaptionModel()
         self._jsonl = JsonlEncoder()
 
@@ -204,30 +205,35 @@ class _Printer:
 
 def _stream_options(args: argparse.Namespace) -> StreamOptions:
     targets = tuple(dict.fromkeys(t.strip().lower() for t in (args.targets or ["es"])))
-    return StreamOptions(
+    return travel_cli.stream_options(args, StreamOptions(
         source_language=args.source.strip().lower(),
         target_languages=targets,
         asr=args.asr,
         mt=args.mt,
         disable_partials=args.no_partials,
-    )
+    ))  # fmt: skip
 
 
 async def _translate(args: argparse.Namespace) -> int:
     from tolk.app.pipeline import PipelineOptions, file_source, run_pipeline
 
     probe(args.audio)  # a bad file fails before any server starts
-    printer = _Printer(args.format, args.tracks, sys.stdout)
+    printer = _Printer(args.format, args.tracks, sys.stdout, getattr(args, "conversation", None) is not None)
     options = PipelineOptions(segmentation="server_vad" if args.server_vad else "client_vad")
+    speech = travel_cli.speech_output(args)  # --speak / --speak-to, else None
     async with _connect(args) as target, _client(args, target) as client:
         blocks = file_source(args.audio, realtime=args.realtime)
         try:
             async for event in run_pipeline(client, _stream_options(args), blocks, options):
                 printer.show(event)
+                if speech is not None:
+                    await speech.on_event(event)
         except BaseException:
             printer.abort()
             raise
         printer.finish()
+        if speech is not None:
+            await speech.finish()
     return EXIT_OK
 
 

@@ -37,6 +37,7 @@ class Final:
     language: str
     audio_start_s: float
     audio_end_s: float
+    channel: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class Translation:
     target_language: str
     text: str
     is_final: bool
+    channel: str = ""
+    pivot_language: str = ""
 
 
 SessionEvent = Started | Partial | Final | Translation

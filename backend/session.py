@@ -17,6 +17,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TypeVar
 
+from tolk.backend.conversation import translation_targets
 from tolk.backend.engines.base import (
     SAMPLE_RATE_HZ,
     AsrEngine,
@@ -25,6 +26,7 @@ from tolk.backend.engines.base import (
     MtEngine,
     Samples,
 )
+from tolk.backend.engines.pivot_mt import pivot_language
 from tolk.backend.events import Final, Outbox, Partial, SessionEvent, Started, Translation
 from tolk.backend.session_setup import EngineSource, SessionLimits, SessionOptions, resolve_engines
 from tolk.common.dsp import StreamResampler, bytes_to_float32, pcm16_to_float32
@@ -281,7 +283,8 @@ class Session:
         hyp = await self._call(lambda stream: stream.finalize(), seg)
         self._report_rtf(seg)
         start_s, end_s = self._times(seg, end_s)
-        final = Final(seg.segment_id, hyp.text.strip(), self._language(hyp), start_s, end_s)
+        channel = self.options.channel
+        final = Final(seg.segment_id, hyp.text.strip(), self._language(hyp), start_s, end_s, channel)
         await self.outbox.put(final)
         await self._spawn_translation(final)
 
@@ -300,7 +303,7 @@ class Session:
     # ---- translation ----
 
     async def _spawn_translation(self, final: Final) -> None:
-        if not self.options.target_languages:
+        if not translation_targets(self.options, final.language):
             return
         while len(self._translations) >= MAX_PENDING_TRANSLATIONS:
             await asyncio.wait(self._translations, return_when=asyncio.FIRST_COMPLETED)
@@ -310,9 +313,12 @@ class Session:
 
     async def _translate_final(self, final: Final) -> None:
         try:
-            texts = await asyncio.gather(*(self._translate(final, t) for t in self.options.target_languages))
-            for target, text in zip(self.options.target_languages, texts, strict=True):
-                await self.outbox.put(Translation(final.segment_id, final.language, target, text, True))
+            targets, channel = translation_targets(self.options, final.language), self.options.channel
+            texts = await asyncio.gather(*(self._translate(final, t) for t in targets))
+            for target, text in zip(targets, texts, strict=True):
+                pivot = pivot_language(self._mt, final.language, target)
+                event = Translation(final.segment_id, final.language, target, text, True, channel, pivot)
+                await self.outbox.put(event)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
