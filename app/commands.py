@@ -134,7 +134,7 @@ async def _connect(args: argparse.Namespace) -> AsyncIterator[str]:
         model_dir=resolve_store_dir(None, os.environ),
         source=getattr(args, "source", None),
         target=targets[0],
-        asr=args.asr,
+        asr="conversation" if getattr(args, "conversation", None) and not args.asr else args.asr,
         mt=args.mt,
     )
     async with embedded_backend(options) as backend:

@@ -8,21 +8,12 @@ ways, directly or through a pivot language. Nothing here touches gRPC or asyncio
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
 
 from tolk.backend.engines.conversation_asr import FAMILY, WHISPER_FAMILY, ConversationEngine
 from tolk.backend.engines.pivot_mt import with_pivots
-from tolk.backend.engines.registry import EngineContext, parse_spec
+from tolk.backend.engines.registry import parse_spec
 from tolk.backend.session_setup import EngineSource, SessionEngines, SessionOptions
 from tolk.common.errors import FailedPrecondition, InvalidArgument
-from tolk.models.store import ModelStore
-
-
-@runtime_checkable
-class _StoreSource(Protocol):
-    """A registry that knows the model store (tolk.backend.engines.registry.Registry)."""
-
-    context: EngineContext
 
 
 def conversation_pair(codes: Sequence[str]) -> tuple[str, str] | None:
@@ -53,15 +44,7 @@ def conversation_asr_spec(spec: str, registry: EngineSource) -> str:
         raise FailedPrecondition(
             f"conversation mode needs a Whisper model; {spec!r} cannot identify languages"
         )
-    context = registry.context if isinstance(registry, _StoreSource) else EngineContext()
-    store = ModelStore(context.model_dir) if context.model_dir is not None else None
-    found = [m for m in store.find(WHISPER_FAMILY) if m.manifest.runtime == "ctranslate2"] if store else []
-    if not found:
-        raise FailedPrecondition(
-            "conversation mode needs a Whisper model (CTranslate2) in the model store; "
-            "`./dev setup` installs whisper-base"
-        )
-    return f"{FAMILY}:{sorted(found, key=lambda m: m.name)[0].name}"
+    return FAMILY  # the store's first CTranslate2 Whisper model
 
 
 def resolve_conversation(options: SessionOptions, registry: EngineSource) -> SessionEngines:

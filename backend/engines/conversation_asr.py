@@ -142,10 +142,21 @@ def describe(context: EngineContext) -> list[EngineInfo]:
     ]
 
 
+def _first_ct2_whisper(context: EngineContext) -> str:
+    models = neural_common.store_models(context, WHISPER_FAMILY)
+    found = sorted(m.name for m in models if m.manifest.runtime == "ctranslate2")
+    if not found:
+        raise FailedPrecondition(
+            "conversation mode needs a Whisper model (CTranslate2) in the model store "
+            "(TOLK_MODEL_DIR); `./dev setup` installs whisper-base"
+        )
+    return found[0]
+
+
 def load(model: str | None, context: EngineContext) -> ConversationEngine:
     from faster_whisper import WhisperModel
 
-    stored = neural_common.open_model(context, WHISPER_FAMILY, model)
+    stored = neural_common.open_model(context, WHISPER_FAMILY, model or _first_ct2_whisper(context))
     if stored.manifest.runtime != "ctranslate2":
         runtime = stored.manifest.runtime
         raise FailedPrecondition(f"{stored.name} is a {runtime} model; conversation needs CTranslate2")
