@@ -106,8 +106,8 @@ class ConversationStream:
         self._chunks, self._samples = [], 0
         if len(audio) < MIN_SEGMENT_S * SAMPLE_RATE_HZ:
             return Hypothesis("", "", self.pair[0] if self.pair else "")
-        language: str | None = None
-        if self.pair is not None:
+        language = self.pair[0] if self.pair else None
+        if self.pair is not None and self.pair[0] != self.pair[1]:
             self.last_guess = self.engine.identify(audio, self.pair)
             language = self.last_guess.language
         text, language = self.engine.transcribe(audio, language, self.task)
