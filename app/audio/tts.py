@@ -60,7 +60,7 @@ class EspeakVoice:
             except subprocess.TimeoutExpired:
                 raise SpeechError("espeak-ng took too long") from None
             data, rate = sf.read(wav, dtype="float32", always_2d=True)
-        mono = data.mean(axis=1).astype(np.float32)
+        mono: Samples = np.asarray(data.mean(axis=1), dtype=np.float32)
         if rate == SAMPLE_RATE_HZ:
             return mono
         return StreamResampler(rate, SAMPLE_RATE_HZ).process(mono, last=True)
