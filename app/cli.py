@@ -22,6 +22,7 @@ HOOKS: dict[str, tuple[str, str]] = {
     "serve": ("tolk.backend.cli", "run the gRPC interpreter server"),
     "models": ("tolk.models.cli", "list, fetch and check neural models"),
     "app": ("tolk.app.ui.launch", "start the desktop app"),
+    "meeting": ("tolk.app.meeting_cli", "caption both sides of a call (me/them)"),
 }
 FORMATS = ("text", "jsonl", "srt", "vtt")
 

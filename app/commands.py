@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tolk.app import travel_cli
+from tolk.app.audio.capture import CaptureError
 from tolk.app.audio.files import probe
 from tolk.app.core import errors
 from tolk.app.core.captions import CaptionModel
@@ -69,7 +70,7 @@ def exit_code(exc: BaseException) -> int:
     from tolk.backend.tls import TlsFileError
     from tolk.common.errors import TolkError  # the in-process backend's errors (engine load failures)
 
-    if isinstance(exc, errors.AudioFileError):
+    if isinstance(exc, errors.AudioFileError | CaptureError):
         return EXIT_AUDIO
     if isinstance(exc, TlsFileError | TokenFileError):
         return EXIT_USAGE
