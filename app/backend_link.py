@@ -83,6 +83,8 @@ class SessionSpec:
     target_languages: tuple[str, ...]
     first_segment_id: int = 0
     audio_offset_s: float = 0.0
+    conversation: tuple[str, ...] = ()
+    """Two languages for conversation mode (tolk.app.ui.conversation_window), else ()."""
 
 
 class BackendLink:
@@ -218,6 +220,8 @@ async def run_session(
         source_language=spec.source_language,
         target_languages=spec.target_languages,
         first_segment_id=spec.first_segment_id,
+        conversation=spec.conversation,
+        disable_partials=bool(spec.conversation),
     )
     blocks = capture_blocks(capture, timeline, spec.audio_offset_s)
     pipeline = PipelineOptions(segmentation="client_vad", retry=APP_RETRY)

@@ -58,6 +58,7 @@ class SessionRequest:
     source_language: str
     target_languages: tuple[str, ...]
     connection: ConnectionSpec
+    conversation: tuple[str, ...] = ()
 
 
 class LoopThread(QThread):
@@ -196,6 +197,7 @@ class Controller(QObject):
             target_languages=request.target_languages,
             first_segment_id=self._next_segment_id,
             audio_offset_s=self._audio_offset_s,
+            conversation=request.conversation,
         )
         self._set_state("connecting", request.connection.describe())
         self._future = self._thread.submit(self._session(request.connection, spec, capture))

@@ -15,6 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from tolk.app.travel_cli import parse_pair
+
 LAUNCHED_AT = time.monotonic()
 ORGANIZATION = "Tolk"
 APPLICATION = "tolk"
@@ -50,6 +52,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--settings", type=Path, help="settings file (default: the platform's place for Tolk settings)"
+    )
+    parser.add_argument(
+        "--conversation",
+        type=parse_pair,
+        metavar="A,B",
+        help="conversation mode between two languages (e.g. en,es)",
     )
     parser.set_defaults(run=run)
     return parser
@@ -113,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
     controller = Controller(
         load_sound_module, file_speed=args.file_speed, model_dir=resolve_store_dir(None, os.environ)
     )
+    if args.conversation:  # the split conversation view instead of the main window
+        return run_conversation(app, controller, settings, args, token)
     window = MainWindow(controller, settings, token)
     window.settings_changed.connect(lambda s: save_settings(qsettings, s))
     save_settings(qsettings, settings)
@@ -132,6 +142,25 @@ def run(args: argparse.Namespace) -> int:
     if args.export is not None:
         window.export(args.export)
         print(f"wrote {args.export} ({len(window.model.finals)} captions)", file=sys.stderr)
+    return int(code)
+
+
+def run_conversation(app: Any, controller: Any, settings: Any, args: argparse.Namespace, token: str) -> int:
+    from PySide6.QtCore import QTimer
+
+    from tolk.app.backend_link import ConnectionSpec
+    from tolk.app.ui.conversation_window import ConversationWindow
+
+    connection = ConnectionSpec(settings.mode, settings.server_address, settings.tls, token)
+    window = ConversationWindow(
+        controller, args.conversation, connection, settings.device, settings.input_file
+    )
+    window.show()
+    window.start()
+    if args.quit_after is not None:
+        QTimer.singleShot(int(args.quit_after * 1000), window.close)
+    code = app.exec()
+    controller.shutdown()
     return int(code)
 
 

@@ -18,46 +18,17 @@ import jiwer
 import numpy as np
 import pytest
 import soundfile as sf
+from travel_dialogue import RATE, Turn, make_dialogue
 
 from tolk.app.audio.tts import EspeakVoice
 from tolk.backend.engines.conversation_asr import ConversationEngine, load
 from tolk.backend.engines.registry import EngineContext
 from tolk.models.store import ModelStore, StoredModel
 
-RATE = 16_000
-PAUSE_S = 1.0
 SPOKEN_WER_MAX = 0.6
 """Whisper base reading espeak-ng's Spanish back, accents and punctuation ignored: measured 0.55 on these
 three translations ("Buenos días" and "Cuánto este coste de marca" read back exactly, "Me gustaría saber,
 complacer" heard as "me gusta ir a saber con la fea"). Speech in the wrong language scores ~1.0."""
-
-
-@dataclass(frozen=True)
-class Turn:
-    language: str
-    voice: str
-    text: str
-    start_s: float = 0.0
-    end_s: float = 0.0
-
-
-TURNS = [
-    Turn("en", "m3", "Good morning. How much does this bread cost?"),
-    Turn("es", "f2", "Buenos días. El pan cuesta dos euros."),
-    Turn("en", "m3", "I would like two loaves, please."),
-    Turn("es", "f2", "Muy bien. ¿Quiere algo más?"),
-]
-
-
-def _dialogue(path: Path) -> list[Turn]:
-    parts, turns, t_s = [np.zeros(RATE // 2, np.float32)], [], 0.5
-    for turn in TURNS:
-        speech = EspeakVoice(variant=turn.voice, words_per_minute=150).synthesize(turn.text, turn.language)
-        turns.append(Turn(turn.language, turn.voice, turn.text, t_s, t_s + len(speech) / RATE))
-        parts += [speech, np.zeros(int(PAUSE_S * RATE), np.float32)]
-        t_s += len(speech) / RATE + PAUSE_S
-    sf.write(path, np.concatenate(parts), RATE, subtype="PCM_16")
-    return turns
 
 
 @dataclass(frozen=True)
@@ -70,7 +41,7 @@ class Run:
 @pytest.fixture(scope="module")
 def run(whisper_base_store: ModelStore, tmp_path_factory: pytest.TempPathFactory) -> Run:
     tmp = tmp_path_factory.mktemp("conversation")
-    turns = _dialogue(tmp / "dialogue.wav")
+    turns = make_dialogue(tmp / "dialogue.wav")
     env = {**os.environ, "TOLK_MODEL_DIR": str(whisper_base_store.root)}
     command = [sys.executable, "-m", "tolk", "translate", str(tmp / "dialogue.wav"), "--conversation",
                "en,es", "--offline", "--format", "jsonl", "--speak-to", str(tmp / "spoken.wav")]  # fmt: skip
