@@ -15,8 +15,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tolk.app.travel_cli import parse_pair
-
 LAUNCHED_AT = time.monotonic()
 ORGANIZATION = "Tolk"
 APPLICATION = "tolk"
@@ -55,12 +53,18 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--conversation",
-        type=parse_pair,
+        type=_pair,
         metavar="A,B",
         help="conversation mode between two languages (e.g. en,es)",
     )
     parser.set_defaults(run=run)
     return parser
+
+
+def _pair(value: str) -> tuple[str, str]:
+    from tolk.app.travel_cli import parse_pair  # only when the flag is used: keeps the app's start fast
+
+    return parse_pair(value)
 
 
 def _override(settings: Any, args: argparse.Namespace) -> Any:
