@@ -90,6 +90,8 @@ class SessionSpec:
     audio_offset_s: float = 0.0
     asr: str = ""
     mt: str = ""
+    conversation: tuple[str, ...] = ()
+    """Two languages for conversation mode (tolk.app.ui.conversation_window), else ()."""
 
 
 class BackendLink:
@@ -228,6 +230,8 @@ async def run_session(
         first_segment_id=spec.first_segment_id,
         asr=spec.asr,
         mt=spec.mt,
+        conversation=spec.conversation,
+        disable_partials=bool(spec.conversation),
     )
     blocks = capture_blocks(capture, timeline, spec.audio_offset_s)
     pipeline = PipelineOptions(segmentation="client_vad", retry=APP_RETRY)

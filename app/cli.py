@@ -17,12 +17,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tolk import __version__
+from tolk.app import travel_cli
 from tolk.app.commands import EXIT_CODES_HELP, EXIT_USAGE, run_engines, run_translate
 
 HOOKS: dict[str, tuple[str, str]] = {
     "serve": ("tolk.backend.cli", "run the gRPC interpreter server"),
     "models": ("tolk.models.cli", "list, fetch and check neural models"),
     "app": ("tolk.app.ui.launch", "start the desktop app"),
+    "meeting": ("tolk.app.meeting_cli", "caption both sides of a call (me/them)"),
 }
 FORMATS = ("text", "jsonl", "srt", "vtt")
 
@@ -120,6 +122,7 @@ def _add_translate(subparsers: Any, env: Mapping[str, str]) -> None:
     )
     parser.add_argument("--no-partials", action="store_true", help="finals and translations only")
     parser.add_argument("--verbose", action="store_true", help="show warnings and errors with details")
+    travel_cli.add_arguments(parser)
     parser.set_defaults(run=run_translate)
 
 

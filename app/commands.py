@@ -18,6 +18,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from tolk.app import travel_cli
+from tolk.app.audio.capture import CaptureError
 from tolk.app.audio.files import probe
 from tolk.app.core import errors
 from tolk.app.core.captions import CaptionModel
@@ -69,7 +71,7 @@ _SERVER_EXITS: tuple[tuple[type[errors.ServerError], int], ...] = (
 def exit_code(exc: BaseException) -> int:
     from tolk.common.errors import TolkError  # the in-process backend's errors (engine load failures)
 
-    if isinstance(exc, errors.AudioFileError):
+    if isinstance(exc, errors.AudioFileError | CaptureError):
         return EXIT_AUDIO
     if isinstance(exc, TlsFileError | TokenFileError):
         return EXIT_USAGE
@@ -143,7 +145,7 @@ async def _connect(args: argparse.Namespace) -> AsyncIterator[str]:
         model_dir=store_dir,
         source=getattr(args, "source", None),
         target=targets[0],
-        asr=args.asr or None,  # "" (no flag, no TOLK_ASR): the store's choice
+        asr="conversation" if getattr(args, "conversation", None) and not args.asr else (args.asr or None),
         mt=args.mt or None,
     )
     async with embedded_backend(options) as backend:
@@ -178,10 +180,10 @@ def _client(args: argparse.Namespace, target: str) -> InterpreterClient:
 class _Printer:
     """Prints events in the chosen format as they arrive (text, jsonl) or as subtitles at the end."""
 
-    def __init__(self, fmt: str, tracks: list[str] | None, out: TextIO) -> None:
+    def __init__(self, fmt: str, tracks: list[str] | None, out: TextIO, languages: bool = False) -> None:
         self._fmt, self._tracks, self._out = fmt, tracks, out
         width = shutil.get_terminal_size().columns
-        self._console = ConsoleCaptions(out, fmt == "text" and out.isatty(), width)
+        self._console = ConsoleCaptions(out, fmt == "text" and out.isatty(), width, languages)
         self._model = CaptionModel()
         self._jsonl = JsonlEncoder()
 
@@ -229,13 +231,13 @@ def translate_problem(args: argparse.Namespace) -> str | None:
 
 def _stream_options(args: argparse.Namespace) -> StreamOptions:
     targets = tuple(args.targets)
-    return StreamOptions(
+    return travel_cli.stream_options(args, StreamOptions(
         source_language=args.source.strip().lower(),
         target_languages=targets,
         asr=args.asr,
         mt=args.mt,
         disable_partials=args.no_partials,
-    )
+    ))  # fmt: skip
 
 
 async def _translate(args: argparse.Namespace) -> int:
@@ -243,8 +245,9 @@ async def _translate(args: argparse.Namespace) -> int:
     from tolk.app.pipeline import PipelineOptions, file_source, run_pipeline
 
     probe(args.audio)  # a bad file fails before any server starts
-    printer = _Printer(args.format, args.tracks, sys.stdout)
+    printer = _Printer(args.format, args.tracks, sys.stdout, getattr(args, "conversation", None) is not None)
     options = PipelineOptions(segmentation="server_vad" if args.server_vad else "client_vad")
+    speech = travel_cli.speech_output(args)  # --speak / --speak-to, else None
     async with _connect(args) as target, _client(args, target) as client:
         wall = WallClock()  # wall_s from audio position 0 of the file
         blocks = file_source(args.audio, realtime=args.realtime, wall=wall)
@@ -255,10 +258,14 @@ async def _translate(args: argparse.Namespace) -> int:
                     print(f"tolk: offline engines: {engines.reason}", file=sys.stderr)
                     args.offline_engines = None  # once, not again after a reconnect
                 printer.show(event)
+                if speech is not None:
+                    await speech.on_event(event)
         except BaseException:
             printer.abort()
             raise
         printer.finish()
+        if speech is not None:
+            await speech.finish()
     return EXIT_OK
 
 

@@ -63,6 +63,7 @@ class SessionRequest:
     connection: ConnectionSpec
     asr: str = ""
     mt: str = ""
+    conversation: tuple[str, ...] = ()
 
 
 class LoopThread(QThread):
@@ -210,6 +211,7 @@ class Controller(QObject):
             audio_offset_s=self._audio_offset_s,
             asr=request.asr,
             mt=request.mt,
+            conversation=request.conversation,
         )
         self._set_state("connecting", request.connection.describe())
         self._future = self._thread.submit(self._session(request.connection, spec, capture))

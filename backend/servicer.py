@@ -17,6 +17,7 @@ import grpc
 
 from tolk.backend.capabilities import build_capabilities
 from tolk.backend.config import SUPPORTED_SAMPLE_RATES_HZ, ServerConfig
+from tolk.backend.conversation import conversation_pair
 from tolk.backend.engines.registry import Registry
 from tolk.backend.logs import SESSION_ID
 from tolk.backend.metrics import Metrics
@@ -88,6 +89,8 @@ def options_from_proto(config: pb.SessionConfig) -> SessionOptions:
         audio_offset_s=config.audio_offset_s,
         asr=config.engines.asr.strip(),
         mt=config.engines.mt.strip(),
+        conversation=conversation_pair([_language(c, "language") for c in config.conversation_languages]),
+        channel=config.channel.strip()[:32],
     )
 
 
@@ -117,6 +120,7 @@ def event_to_proto(event: Event) -> pb.InterpretResponse:
                 language=event.language,
                 audio_start_s=event.audio_start_s,
                 audio_end_s=event.audio_end_s,
+                channel=event.channel,
             )
         )
     if isinstance(event, Translation):
@@ -127,6 +131,8 @@ def event_to_proto(event: Event) -> pb.InterpretResponse:
                 target_language=event.target_language,
                 text=event.text,
                 is_final=event.is_final,
+                channel=event.channel,
+                pivot_language=event.pivot_language,
             )
         )
     assert_never(event)

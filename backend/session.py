@@ -17,12 +17,14 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TypeVar, assert_never
 
+from tolk.backend.conversation import translation_targets
 from tolk.backend.engines.base import (
     AsrEngine,
     AsrStream,
     Hypothesis,
     MtEngine,
 )
+from tolk.backend.engines.pivot_mt import pivot_language
 from tolk.backend.events import Outbox
 from tolk.backend.session_setup import EngineSource, SessionLimits, SessionOptions, resolve_engines
 from tolk.common.dsp import SAMPLE_RATE_HZ, Samples, StreamResampler, bytes_to_float32, pcm16_to_float32
@@ -289,7 +291,8 @@ class Session:
         hyp = await self._call(lambda stream: stream.finalize(), seg)
         self._report_rtf(seg)
         start_s, end_s = self._times(seg, end_s)
-        final = Final(seg.segment_id, hyp.text.strip(), self._language(hyp), start_s, end_s)
+        channel = self.options.channel
+        final = Final(seg.segment_id, hyp.text.strip(), self._language(hyp), start_s, end_s, channel=channel)
         await self.outbox.put(final)
         await self._spawn_translation(final)
 
@@ -308,7 +311,7 @@ class Session:
     # ---- translation ----
 
     async def _spawn_translation(self, final: Final) -> None:
-        if not self.options.target_languages:
+        if not translation_targets(self.options, final.language):
             return
         while len(self._translations) >= MAX_PENDING_TRANSLATIONS:
             await asyncio.wait(self._translations, return_when=asyncio.FIRST_COMPLETED)
@@ -318,9 +321,20 @@ class Session:
 
     async def _translate_final(self, final: Final) -> None:
         try:
-            texts = await asyncio.gather(*(self._translate(final, t) for t in self.options.target_languages))
-            for target, text in zip(self.options.target_languages, texts, strict=True):
-                await self.outbox.put(Translation(final.segment_id, final.language, target, text, True))
+            targets, channel = translation_targets(self.options, final.language), self.options.channel
+            texts = await asyncio.gather(*(self._translate(final, t) for t in targets))
+            for target, text in zip(targets, texts, strict=True):
+                pivot = pivot_language(self._mt, final.language, target)
+                event = Translation(
+                    final.segment_id,
+                    final.language,
+                    target,
+                    text,
+                    True,
+                    channel=channel,
+                    pivot_language=pivot,
+                )
+                await self.outbox.put(event)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from tolk.backend.engines.base import AsrEngine, AsrOptions, AsrStream, MtEngine
+from tolk.backend.engines.pivot_mt import with_pivots
 from tolk.common.dsp import SAMPLE_RATE_HZ
 from tolk.common.errors import InvalidArgument, NotFound
 from tolk.common.langcodes import require_pair
@@ -38,6 +39,8 @@ class SessionOptions:
         disable_partials: send finals and translations only.
         first_segment_id / audio_offset_s: where this stream continues a longer conversation.
         asr / mt: engine specs; empty means the server default.
+        conversation: the two languages of conversation mode (backend.conversation), or None.
+        channel: label echoed in finals and translations ("me", "them"; may be empty).
     """
 
     source_language: str | None
@@ -51,6 +54,8 @@ class SessionOptions:
     audio_offset_s: float = 0.0
     asr: str = ""
     mt: str = ""
+    conversation: tuple[str, str] | None = None
+    channel: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,8 +123,12 @@ class SessionEngines:
 
 def resolve_engines(options: SessionOptions, registry: EngineSource) -> SessionEngines:
     """Blocking (may load a model): finds the engines, checks languages and pairs, opens the ASR stream."""
+    if options.conversation is not None:
+        from tolk.backend.conversation import resolve_conversation
+
+        return resolve_conversation(options, registry)
     asr = registry.asr(options.asr or None)
-    mt = registry.mt(options.mt or None) if options.target_languages else None
+    mt = with_pivots(registry.mt(options.mt or None)) if options.target_languages else None
     _check_languages(options, asr, mt)
     task: Literal["transcribe", "translate"] = "translate" if options.translate_to_english else "transcribe"
     stream = asr.open_stream(AsrOptions(language=options.source_language, task=task))

@@ -54,6 +54,8 @@ class Final:
     audio_start_s: float
     audio_end_s: float
     wall_s: float | None = None
+    channel: str = ""
+    """Who spoke, by capture channel ("me", "them"), when the stream has a label."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,9 @@ class Translation:
     text: str
     is_final: bool
     wall_s: float | None = None
+    channel: str = ""
+    pivot_language: str = ""
+    """Non-empty when the text was translated through this language (no direct pair installed)."""
 
 
 Event = Started | Partial | Final | Translation

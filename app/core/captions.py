@@ -27,6 +27,8 @@ class Segment:
         final: the finished transcript, or None while the segment is open.
         translations: target language -> text (final translations replace provisional ones).
         final_translations: target languages whose translation is final.
+        channel: capture channel of the speech ("me", "them"; "" when the stream has no label).
+        pivots: target language -> the language its translation went through (pivoted ones only).
     """
 
     segment_id: int
@@ -38,6 +40,8 @@ class Segment:
     final: str | None = None
     translations: dict[str, str] = field(default_factory=dict)
     final_translations: set[str] = field(default_factory=set)
+    channel: str = ""
+    pivots: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_final(self) -> bool:
@@ -93,7 +97,7 @@ class CaptionModel:
     def _apply_final(self, event: Final) -> Segment:
         segment = self._segment(event.segment_id)
         segment.final, segment.stable, segment.unstable = event.text, event.text, ""
-        segment.language = event.language
+        segment.language, segment.channel = event.language, event.channel
         segment.audio_start_s, segment.audio_end_s = event.audio_start_s, event.audio_end_s
         return segment
 
@@ -103,6 +107,8 @@ class CaptionModel:
         if lang in segment.final_translations and not event.is_final:
             return None
         segment.translations[lang] = event.text
+        if event.pivot_language:
+            segment.pivots[lang] = event.pivot_language
         if event.is_final:
             segment.final_translations.add(lang)
         return segment

@@ -27,8 +27,9 @@ def format_clock(seconds: float) -> str:
 class ConsoleCaptions:
     """Writes a session's events to `out`; `interactive` enables the in-place partial line."""
 
-    def __init__(self, out: TextIO, interactive: bool, width: int = 100) -> None:
+    def __init__(self, out: TextIO, interactive: bool, width: int = 100, languages: bool = False) -> None:
         self._out = out
+        self._languages = languages  # conversation mode: each final shows its detected language
         self._interactive = interactive
         self._width = max(20, width)
         self.model = CaptionModel()
@@ -73,12 +74,15 @@ class ConsoleCaptions:
         if not event.text.strip():
             self._silent.add(event.segment_id)
             return
-        self._above(f"{format_clock(event.audio_start_s)}  {event.text}")
+        who = f"[{event.channel}] " if event.channel else ""
+        lang = f"{event.language}: " if self._languages else ""
+        self._above(f"{format_clock(event.audio_start_s)}  {who}{lang}{event.text}")
 
     def _show_translation(self, event: Translation) -> None:
         if not event.is_final or event.segment_id in self._silent or not event.text.strip():
             return
-        self._above(f"{' ' * 6}{event.target_language}: {event.text}")
+        via = f"  (via {event.pivot_language})" if event.pivot_language else ""
+        self._above(f"{' ' * 6}{event.target_language}: {event.text}{via}")
 
     def close(self) -> None:
         """Clears a partial left on the live line."""

@@ -44,6 +44,8 @@ class JsonlEncoder:
             record = self._record(kind, event.segment_id, event.language, event.text, times, event.wall_s)
             if isinstance(event, Partial):
                 record |= {"stable": event.stable, "unstable": event.unstable}
+            elif event.channel:
+                record |= {"channel": event.channel}
             return record
         if not isinstance(event, Translation):
             assert_never(event)
@@ -51,7 +53,9 @@ class JsonlEncoder:
         record = self._record(
             "translation", event.segment_id, event.target_language, event.text, times_or_none, event.wall_s
         )
-        return record | {"source_lang": event.source_language, "is_final": event.is_final}
+        record |= {"source_lang": event.source_language, "is_final": event.is_final}
+        extra = {"channel": event.channel, "pivot": event.pivot_language}
+        return record | {key: value for key, value in extra.items() if value}
 
     @staticmethod
     def _record(

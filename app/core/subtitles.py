@@ -60,6 +60,8 @@ def _cues(segments: Sequence[Segment], tracks: Sequence[str] | None) -> list[tup
         start, end = segment.audio_start_s, segment.audio_end_s
         if end * 1000 - start * 1000 < 1:
             end = start + MIN_CUE_MS / 1000
+        if segment.channel:  # speaker tag by capture channel on the cue's first line
+            lines[0] = f"[{segment.channel}] {lines[0]}"
         cues.append((start, end, lines))
     return cues
 

@@ -47,6 +47,8 @@ def config_request(options: StreamOptions) -> pb.InterpretRequest:
         disable_partials=options.disable_partials,
         first_segment_id=options.first_segment_id,
         audio_offset_s=options.audio_offset_s,
+        conversation_languages=list(options.conversation),
+        channel=options.channel,
     )
     return pb.InterpretRequest(config=config)
 
@@ -69,10 +71,13 @@ def event_from_response(response: pb.InterpretResponse, wall_s: float | None) ->
         )
     if kind == "final":
         f = response.final
-        return Final(f.segment_id, f.text, f.language, f.audio_start_s, f.audio_end_s, wall_s)
+        return Final(f.segment_id, f.text, f.language, f.audio_start_s, f.audio_end_s, wall_s, f.channel)
     if kind == "translation":
         t = response.translation
-        return Translation(t.segment_id, t.source_language, t.target_language, t.text, t.is_final, wall_s)
+        return Translation(
+            t.segment_id, t.source_language, t.target_language, t.text, t.is_final, wall_s, t.channel,
+            t.pivot_language,
+        )  # fmt: skip
     if kind == "started":
         s = response.started
         return Started(s.session_id, s.asr_engine, s.mt_engine, wall_s)

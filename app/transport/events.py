@@ -55,6 +55,9 @@ class StreamOptions:
         disable_partials: ask the server for finals and translations only.
         first_segment_id: id of this stream's first segment (a reconnecting session continues the count).
         audio_offset_s: conversation time of this stream's timeline origin.
+        conversation: two languages for conversation mode (each segment identified between them and
+            translated into the other), or () for a fixed source language.
+        channel: label the server echoes in finals and translations ("me", "them").
     """
 
     source_language: str = "en"
@@ -67,6 +70,8 @@ class StreamOptions:
     disable_partials: bool = False
     first_segment_id: int = 0
     audio_offset_s: float = 0.0
+    conversation: tuple[str, ...] = ()
+    channel: str = ""
 
 
 @dataclass(frozen=True)

@@ -87,8 +87,11 @@ _END = _End()
 class _Ledger:
     """Which captions were delivered; decides what to pass on and where a new stream starts."""
 
-    def __init__(self, targets: tuple[str, ...], buffer: ReplayBuffer, first_id: int) -> None:
-        self._targets = targets
+    def __init__(
+        self, targets: tuple[str, ...], buffer: ReplayBuffer, first_id: int, pair: tuple[str, ...] = ()
+    ) -> None:
+        self._targets = pair or targets
+        self._conversation = bool(pair)
         self._buffer = buffer
         self.next_id = first_id
         self._pending: dict[int, _Pending] = {}
@@ -105,7 +108,9 @@ class _Ledger:
         if isinstance(event, Final):
             if self._done(event.segment_id) or event.segment_id in self._pending:
                 return False
-            self._pending[event.segment_id] = _Pending(event.audio_end_s, set(self._targets))
+            # conversation mode (targets = the pair): a final is translated into the other language only
+            missing = set(self._targets) - ({event.language} if self._conversation else set())
+            self._pending[event.segment_id] = _Pending(event.audio_end_s, missing)
             self._advance()
             return True
         if isinstance(event, Translation):
@@ -150,7 +155,9 @@ class ResilientSession:
         self._buffer = ReplayBuffer(
             options.sample_rate_hz, options.segmentation == "client_vad", self._policy.max_replay_s
         )
-        self._ledger = _Ledger(options.target_languages, self._buffer, options.first_segment_id)
+        self._ledger = _Ledger(
+            options.target_languages, self._buffer, options.first_segment_id, options.conversation
+        )
         self._queue: asyncio.Queue[Outgoing | _End | BaseException] = asyncio.Queue(QUEUE_ITEMS)
         self._source_done = False
         self._sent_all = False

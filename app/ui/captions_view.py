@@ -104,7 +104,8 @@ class CaptionsView(QTextEdit):
             cursor.setBlockFormat(block)  # the document's first, empty block
         else:
             cursor.insertBlock(block)
-        cursor.insertText(text or "…", _char_format(segment.is_final, translation=False))
+        who = f"[{segment.channel}] " if segment.channel else ""  # capture channel (me/them)
+        cursor.insertText(who + (text or "…"), _char_format(segment.is_final, translation=False))
         for language in self._languages(segment):
             final = language in segment.final_translations
             line = QTextBlockFormat()

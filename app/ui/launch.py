@@ -71,8 +71,20 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--settings", type=Path, help="settings file (default: the platform's place for Tolk settings)"
     )
+    parser.add_argument(
+        "--conversation",
+        type=_pair,
+        metavar="A,B",
+        help="conversation mode between two languages (e.g. en,es)",
+    )
     parser.set_defaults(run=run)
     return parser
+
+
+def _pair(value: str) -> tuple[str, str]:
+    from tolk.app.travel_cli import parse_pair  # only when the flag is used: keeps the app's start fast
+
+    return parse_pair(value)
 
 
 def _override(settings: Any, args: argparse.Namespace) -> Any:
@@ -157,6 +169,8 @@ def run(args: argparse.Namespace) -> int:
         model_dir=resolve_store_dir(None, os.environ),
         tls_files=tls_files,
     )
+    if args.conversation:  # the split conversation view instead of the main window
+        return run_conversation(app, controller, settings, args, token)
     window = MainWindow(controller, settings, token)
     window.settings_changed.connect(lambda s: save_settings(qsettings, s))
     save_settings(qsettings, settings)
@@ -176,6 +190,25 @@ def run(args: argparse.Namespace) -> int:
     if args.export is not None:
         window.export(args.export)
         print(f"wrote {args.export} ({len(window.model.finals)} captions)", file=sys.stderr)
+    return int(code)
+
+
+def run_conversation(app: Any, controller: Any, settings: Any, args: argparse.Namespace, token: str) -> int:
+    from PySide6.QtCore import QTimer
+
+    from tolk.app.backend_link import ConnectionSpec
+    from tolk.app.ui.conversation_window import ConversationWindow
+
+    connection = ConnectionSpec(settings.mode, settings.server_address, settings.tls, token)
+    window = ConversationWindow(
+        controller, args.conversation, connection, settings.device, settings.input_file
+    )
+    window.show()
+    window.start()
+    if args.quit_after is not None:
+        QTimer.singleShot(int(args.quit_after * 1000), window.close)
+    code = app.exec()
+    controller.shutdown()
     return int(code)
 
 

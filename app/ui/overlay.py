@@ -35,9 +35,8 @@ DEFAULT_SIZE = (1000, 170)
 
 def segment_text(segment: Segment, language: str) -> str:
     """The segment's text in `language` (ORIGINAL = what was said), or "" when there is none yet."""
-    if language == ORIGINAL:
-        return segment.text.strip()
-    return segment.translations.get(language, "").strip()
+    text = segment.text.strip() if language == ORIGINAL else segment.translations.get(language, "").strip()
+    return f"{segment.channel}: {text}" if text and segment.channel else text  # who spoke (me/them)
 
 
 def wrap_lines(text: str, metrics: QFontMetricsF, width_px: float) -> list[str]:

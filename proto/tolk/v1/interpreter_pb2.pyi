@@ -49,7 +49,7 @@ class EnginePreference(_message.Message):
     def __init__(self, asr: _Optional[str] = ..., mt: _Optional[str] = ...) -> None: ...
 
 class SessionConfig(_message.Message):
-    __slots__ = ("source_language", "target_languages", "audio_format", "engines", "segmentation", "task", "disable_partials", "first_segment_id", "audio_offset_s")
+    __slots__ = ("source_language", "target_languages", "audio_format", "engines", "segmentation", "task", "disable_partials", "first_segment_id", "audio_offset_s", "conversation_languages", "channel")
     SOURCE_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     TARGET_LANGUAGES_FIELD_NUMBER: _ClassVar[int]
     AUDIO_FORMAT_FIELD_NUMBER: _ClassVar[int]
@@ -59,6 +59,8 @@ class SessionConfig(_message.Message):
     DISABLE_PARTIALS_FIELD_NUMBER: _ClassVar[int]
     FIRST_SEGMENT_ID_FIELD_NUMBER: _ClassVar[int]
     AUDIO_OFFSET_S_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_LANGUAGES_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
     source_language: str
     target_languages: _containers.RepeatedScalarFieldContainer[str]
     audio_format: AudioFormat
@@ -68,7 +70,9 @@ class SessionConfig(_message.Message):
     disable_partials: bool
     first_segment_id: int
     audio_offset_s: float
-    def __init__(self, source_language: _Optional[str] = ..., target_languages: _Optional[_Iterable[str]] = ..., audio_format: _Optional[_Union[AudioFormat, _Mapping]] = ..., engines: _Optional[_Union[EnginePreference, _Mapping]] = ..., segmentation: _Optional[_Union[Segmentation, str]] = ..., task: _Optional[_Union[Task, str]] = ..., disable_partials: _Optional[bool] = ..., first_segment_id: _Optional[int] = ..., audio_offset_s: _Optional[float] = ...) -> None: ...
+    conversation_languages: _containers.RepeatedScalarFieldContainer[str]
+    channel: str
+    def __init__(self, source_language: _Optional[str] = ..., target_languages: _Optional[_Iterable[str]] = ..., audio_format: _Optional[_Union[AudioFormat, _Mapping]] = ..., engines: _Optional[_Union[EnginePreference, _Mapping]] = ..., segmentation: _Optional[_Union[Segmentation, str]] = ..., task: _Optional[_Union[Task, str]] = ..., disable_partials: _Optional[bool] = ..., first_segment_id: _Optional[int] = ..., audio_offset_s: _Optional[float] = ..., conversation_languages: _Optional[_Iterable[str]] = ..., channel: _Optional[str] = ...) -> None: ...
 
 class AudioChunk(_message.Message):
     __slots__ = ("data",)
@@ -129,32 +133,38 @@ class Partial(_message.Message):
     def __init__(self, segment_id: _Optional[int] = ..., stable_text: _Optional[str] = ..., unstable_text: _Optional[str] = ..., language: _Optional[str] = ..., audio_start_s: _Optional[float] = ..., audio_end_s: _Optional[float] = ...) -> None: ...
 
 class Final(_message.Message):
-    __slots__ = ("segment_id", "text", "language", "audio_start_s", "audio_end_s")
+    __slots__ = ("segment_id", "text", "language", "audio_start_s", "audio_end_s", "channel")
     SEGMENT_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     AUDIO_START_S_FIELD_NUMBER: _ClassVar[int]
     AUDIO_END_S_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
     segment_id: int
     text: str
     language: str
     audio_start_s: float
     audio_end_s: float
-    def __init__(self, segment_id: _Optional[int] = ..., text: _Optional[str] = ..., language: _Optional[str] = ..., audio_start_s: _Optional[float] = ..., audio_end_s: _Optional[float] = ...) -> None: ...
+    channel: str
+    def __init__(self, segment_id: _Optional[int] = ..., text: _Optional[str] = ..., language: _Optional[str] = ..., audio_start_s: _Optional[float] = ..., audio_end_s: _Optional[float] = ..., channel: _Optional[str] = ...) -> None: ...
 
 class Translation(_message.Message):
-    __slots__ = ("segment_id", "source_language", "target_language", "text", "is_final")
+    __slots__ = ("segment_id", "source_language", "target_language", "text", "is_final", "channel", "pivot_language")
     SEGMENT_ID_FIELD_NUMBER: _ClassVar[int]
     SOURCE_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     TARGET_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     IS_FINAL_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    PIVOT_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     segment_id: int
     source_language: str
     target_language: str
     text: str
     is_final: bool
-    def __init__(self, segment_id: _Optional[int] = ..., source_language: _Optional[str] = ..., target_language: _Optional[str] = ..., text: _Optional[str] = ..., is_final: _Optional[bool] = ...) -> None: ...
+    channel: str
+    pivot_language: str
+    def __init__(self, segment_id: _Optional[int] = ..., source_language: _Optional[str] = ..., target_language: _Optional[str] = ..., text: _Optional[str] = ..., is_final: _Optional[bool] = ..., channel: _Optional[str] = ..., pivot_language: _Optional[str] = ...) -> None: ...
 
 class InterpretResponse(_message.Message):
     __slots__ = ("started", "partial", "final", "translation")
