@@ -116,7 +116,7 @@ def test_models_subcommands_document_exit_codes(capsys: pytest.CaptureFixture[st
     with pytest.raises(SystemExit):
         main(["models", "pull", "--help"])
     text = capsys.readouterr().out
-    assert "5    the download failed" in text and "HUB_ID" in text
+    assert "5    the hub cannot be reached" in text and "HUB_ID" in text
 
 
 def test_version_from_the_command_and_python_m_tolk(capsys: pytest.CaptureFixture[str]) -> None:
