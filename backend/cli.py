@@ -15,6 +15,7 @@ from typing import Any
 from tolk.backend.config import ServerConfig
 from tolk.backend.engines.registry import EngineContext
 from tolk.backend.logs import configure_logging
+from tolk.backend.security import generate_token_file, is_loopback
 from tolk.models.store import resolve_store_dir
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,19 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=None,
         help="enable gRPC server reflection (default off) [TOLK_REFLECTION]",
     )
+    parser.add_argument(
+        "--insecure",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="allow a non-loopback --host without --auth-tokens (default: refuse) [TOLK_INSECURE]",
+    )
+    parser.add_argument(
+        "--generate-token",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="create the --auth-tokens file with one new token if it is missing, and print it once "
+        "[TOLK_GENERATE_TOKEN]",
+    )
     parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING... [TOLK_LOG_LEVEL]")
     parser.add_argument(
         "--log-format", choices=("json", "text"), default=None, help="default json [TOLK_LOG_FORMAT]"
@@ -135,8 +149,29 @@ def build_config(args: argparse.Namespace, env: Mapping[str, str]) -> ServerConf
     config = replace(ServerConfig(), engine_context=context, **values)
     if reflection is not None:
         config = replace(config, reflection=reflection)
+    insecure = getattr(args, "insecure", None)
+    if insecure is None and env.get("TOLK_INSECURE"):
+        insecure = _bool(env["TOLK_INSECURE"])
+    config = replace(config, insecure=bool(insecure))
     _check(config)
     return config
+
+
+def generate_token(args: argparse.Namespace, env: Mapping[str, str], config: ServerConfig) -> None:
+    """--generate-token: creates a missing token file and prints its token once (to stderr)."""
+    wanted = getattr(args, "generate_token", None)
+    if wanted is None and env.get("TOLK_GENERATE_TOKEN"):
+        wanted = _bool(env["TOLK_GENERATE_TOKEN"])
+    if not wanted or config.auth_tokens is None:
+        return
+    try:
+        token = generate_token_file(config.auth_tokens)
+    except OSError as exc:
+        raise ValueError(f"--auth-tokens: cannot create {config.auth_tokens}: {exc.strerror}") from None
+    if token is not None:
+        print(
+            f"tolk serve: created {config.auth_tokens}; clients use the bearer token {token}", file=sys.stderr
+        )
 
 
 def _check(config: ServerConfig) -> None:
@@ -154,6 +189,11 @@ def _check(config: ServerConfig) -> None:
     if config.metrics_port is not None and not 0 <= config.metrics_port <= 65535:
         raise ValueError(f"--metrics-port: {config.metrics_port} is not a TCP port")
     _ = config.tls  # cert and key together; a client CA only with them
+    if not is_loopback(config.host) and config.auth_tokens is None and not config.insecure:
+        raise ValueError(
+            f"--host {config.host} is reachable from other machines: give --auth-tokens FILE "
+            "(with --generate-token to create one), or --insecure to serve without authentication"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -166,6 +206,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"TOLK_LOG_FORMAT: expected json or text, got {log_format!r}")
         configure_logging(level, json_format=log_format == "json")
         config = build_config(args, env)
+        generate_token(args, env, config)
     except ValueError as exc:
         print(f"tolk serve: {exc}", file=sys.stderr)
         return 2

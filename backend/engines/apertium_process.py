@@ -287,7 +287,9 @@ class ApertiumProcess:
         )
         self._kill_group(proc)
         self.close()
-        raise Unavailable(f"apertium {self.name} did not answer within {self._options.response_timeout_s:g} s")
+        raise Unavailable(
+            f"apertium {self.name} did not answer within {self._options.response_timeout_s:g} s"
+        )
 
     def _drain_stderr(self, proc: subprocess.Popen[bytes]) -> None:
         assert proc.stderr is not None
