@@ -167,7 +167,7 @@ class ApertiumProcess:
                     "apertium pipeline restarts", extra={"mode": self.name, "why": str(exc), "stderr": reason}
                 )
                 if attempt:
-                    raise Unavailable(f"apertium {self.name} failed twice ({exc})") from None
+                    raise Unavailable(f"apertium {self.name} exited twice ({exc}); details in the server log") from None
         raise AssertionError("unreachable")
 
     def close(self) -> None:
