@@ -50,10 +50,12 @@ class ProcessOptions:
     Attributes:
         response_timeout_s: the longest one chunk's round trip may take (covers start-up on first use).
         start_timeout_s: the longest wait for `apertium-wblank-mode` to write the pipeline.
+        max_chunk_chars: longest piece of text in one round trip (longer texts are split).
     """
 
     response_timeout_s: float = 10.0
     start_timeout_s: float = 10.0
+    max_chunk_chars: int = MAX_CHUNK_CHARS
 
 
 def flatten(text: str) -> str:
@@ -145,7 +147,7 @@ class ApertiumProcess:
 
     def translate(self, text: str) -> str:
         head, tail = split_tail(flatten(text))
-        translated = " ".join(self._translate_chunk(piece) for piece in chunks(head.strip()))
+        translated = " ".join(self._translate_chunk(piece) for piece in chunks(head.strip(), self._options.max_chunk_chars))
         if not tail:
             return translated
         return translated + (" " if head[-1:].isspace() and translated else "") + tail
