@@ -159,7 +159,7 @@ class ApertiumProcess:
                 self._start()
             try:
                 reply = self._round_trip(chunk)
-                if not self._alive():
+                if not self._alive(replied=True):
                     raise _Died("a stage exited")
                 return clean(reply.decode("utf-8", errors="replace"))
             except _Died as exc:
@@ -231,16 +231,19 @@ class ApertiumProcess:
             raise Unavailable(f"cannot prepare apertium {self.name}") from exc
         return f"export LC_ALL=C.UTF-8\n{done.stdout.strip()}"
 
-    def _alive(self) -> bool:
-        """The shell and every stage still run (stages are learnt once all of them have started)."""
+    def _alive(self, replied: bool = False) -> bool:
+        """The shell and every stage still run. Stages are learnt from the first reply (it passed
+        through all of them, so all of them started); before it, only the shell is checked."""
         proc = self._proc
         if proc is None or proc.poll() is not None:
             return False
         if not self._stages:
+            if not replied:
+                return True
             children = _children(proc.pid)
-            if len(children) == self._stage_count:
-                self._stages = children
-            return True
+            if len(children) != self._stage_count:
+                return False
+            self._stages = children
         return all(_running(pid) for pid in self._stages)
 
     def _round_trip(self, chunk: bytes) -> bytes:
