@@ -147,7 +147,9 @@ class ApertiumProcess:
 
     def translate(self, text: str) -> str:
         head, tail = split_tail(flatten(text))
-        translated = " ".join(self._translate_chunk(piece) for piece in chunks(head.strip(), self._options.max_chunk_chars))
+        translated = " ".join(
+            self._translate_chunk(piece) for piece in chunks(head.strip(), self._options.max_chunk_chars)
+        )
         if not tail:
             return translated
         return translated + (" " if head[-1:].isspace() and translated else "") + tail
@@ -169,7 +171,9 @@ class ApertiumProcess:
                     "apertium pipeline restarts", extra={"mode": self.name, "why": str(exc), "stderr": reason}
                 )
                 if attempt:
-                    raise Unavailable(f"apertium {self.name} exited twice ({exc}); details in the server log") from None
+                    raise Unavailable(
+                        f"apertium {self.name} exited twice ({exc}); details in the server log"
+                    ) from None
         raise AssertionError("unreachable")
 
     def close(self) -> None:

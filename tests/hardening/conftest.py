@@ -104,7 +104,9 @@ async def run_stream(
         for index, chunk in enumerate(chunks):
             await asyncio.sleep(max(0.0, started + index * chunk_s - time.monotonic()))
             if segment_chunks and index % segment_chunks == 0:
-                kinds = [boundary.SPEECH_START] if index == 0 else [boundary.SPEECH_END, boundary.SPEECH_START]
+                kinds = (
+                    [boundary.SPEECH_START] if index == 0 else [boundary.SPEECH_END, boundary.SPEECH_START]
+                )
                 for kind in kinds:
                     mark = pb.SpeechBoundary(kind=kind, audio_time_s=index * 0.1)
                     yield pb.InterpretRequest(boundary=mark)

@@ -79,7 +79,13 @@ def test_long_text_is_split_at_sentence_ends(pipeline: ApertiumProcess) -> None:
 
 @pytest.mark.parametrize(
     ("text", "head", "tail"),
-    [("x ^", "x ", "^"), ("x ^ y", "x ^ y", ""), ("^", "", "^"), ("a ^.^", "a ", "^.^"), ("no caret", "no caret", "")],
+    [
+        ("x ^", "x ", "^"),
+        ("x ^ y", "x ^ y", ""),
+        ("^", "", "^"),
+        ("a ^.^", "a ", "^.^"),
+        ("no caret", "no caret", ""),
+    ],
 )
 def test_split_tail(text: str, head: str, tail: str) -> None:
     assert split_tail(text) == (head, tail)
@@ -87,7 +93,9 @@ def test_split_tail(text: str, head: str, tail: str) -> None:
 
 words = st.sampled_from(["the", "house", "is", "big", "dog", "x", "42", "café", "Ünïcode", "日本"])
 specials = st.sampled_from(list(SPECIALS))
-texts = st.lists(st.one_of(words, specials, st.text(max_size=3)), max_size=12).map(" ".join) | st.text(max_size=40)
+texts = st.lists(st.one_of(words, specials, st.text(max_size=3)), max_size=12).map(" ".join) | st.text(
+    max_size=40
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

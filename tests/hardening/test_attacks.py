@@ -42,10 +42,14 @@ async def _code(call: object) -> grpc.StatusCode:
     return grpc.StatusCode.OK
 
 
-async def test_two_400kb_texts_then_a_normal_call_is_answered(registry: Registry, make_server: ServerFactory) -> None:
+async def test_two_400kb_texts_then_a_normal_call_is_answered(
+    registry: Registry, make_server: ServerFactory
+) -> None:
     """Finding 1: two 400 KB texts deadlocked both pipelines; every later en->es call got UNAVAILABLE."""
     handle = await make_server(registry)
-    big = pb.TranslateTextRequest(source_language="en", target_language="es", texts=["The house is big. " * 22_000])
+    big = pb.TranslateTextRequest(
+        source_language="en", target_language="es", texts=["The house is big. " * 22_000]
+    )
     async with _channel(handle.port) as channel:
         stub = pb_grpc.InterpreterStub(channel)
         codes = await asyncio.gather(*(_code(stub.TranslateText(big, timeout=60)) for _ in range(2)))
@@ -54,7 +58,9 @@ async def test_two_400kb_texts_then_a_normal_call_is_answered(registry: Registry
     assert list(reply.translations) == ["La casa es grande."]
 
 
-async def test_client_specs_create_no_engines_or_processes(registry: Registry, make_server: ServerFactory) -> None:
+async def test_client_specs_create_no_engines_or_processes(
+    registry: Registry, make_server: ServerFactory
+) -> None:
     """Finding 2: every distinct spec string built a new engine with fresh pipelines."""
     handle = await make_server(registry)
     async with _channel(handle.port) as channel:
@@ -105,7 +111,9 @@ class _FailOnceRegistry(Registry):
         return self.failing  # type: ignore[return-value]
 
 
-async def test_a_failed_translation_costs_one_caption(make_server: ServerFactory, chunks: list[bytes]) -> None:
+async def test_a_failed_translation_costs_one_caption(
+    make_server: ServerFactory, chunks: list[bytes]
+) -> None:
     """Finding 5: one failed translation ended the whole Interpret stream (outbox.fail)."""
     registry = _FailOnceRegistry()
     try:
@@ -151,7 +159,7 @@ async def test_translate_text_flood_does_not_delay_live_finals(
     flood = pb.TranslateTextRequest(source_language="en", target_language="es", texts=[text] * 5)
     async with _channel(handle.port) as channel:
         stub = pb_grpc.InterpreterStub(channel)
-        solo = await run_stream(stub, chunks)
+        solo = await run_stream(stub, chunks, segment_chunks=20)
         done = asyncio.Event()
         codes: list[grpc.StatusCode] = []
 
@@ -162,14 +170,16 @@ async def test_translate_text_flood_does_not_delay_live_finals(
 
         attackers = [asyncio.create_task(attacker()) for _ in range(10)]
         try:
-            flooded = await run_stream(stub, chunks)
+            flooded = await run_stream(stub, chunks, segment_chunks=20)
         finally:
             done.set()
             await asyncio.gather(*attackers)
     assert solo.code == flooded.code == grpc.StatusCode.OK and flooded.finals
     assert grpc.StatusCode.OK in codes and grpc.StatusCode.RESOURCE_EXHAUSTED in codes
     ratio = flooded.mean_delay_s / max(solo.mean_delay_s, 0.05)
-    print(f"final delay solo {solo.mean_delay_s:.3f} s, under flood {flooded.mean_delay_s:.3f} s, x{ratio:.2f}")
+    print(
+        f"final delay solo {solo.mean_delay_s:.3f} s, under flood {flooded.mean_delay_s:.3f} s, x{ratio:.2f}"
+    )
     assert ratio <= 2.0
 
 
@@ -198,7 +208,9 @@ async def test_unexpected_errors_are_internal_with_a_generic_message(make_server
     registry.close()
 
 
-async def test_a_huge_first_segment_id_is_invalid_argument(registry: Registry, make_server: ServerFactory) -> None:
+async def test_a_huge_first_segment_id_is_invalid_argument(
+    registry: Registry, make_server: ServerFactory
+) -> None:
     """Finding 6: first_segment_id = 2**64-1 overflowed the next id and ended as INTERNAL."""
     handle = await make_server(registry)
     async with _channel(handle.port) as channel:
