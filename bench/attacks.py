@@ -64,7 +64,9 @@ async def _call(coro: Any) -> tuple[str, float, Any]:
     return "OK", round(time.monotonic() - started, 3), reply
 
 
-async def _stream(stub: pb_grpc.InterpreterStub, chunks: list[bytes], pace_s: float, on_final: Any = None) -> dict[str, Any]:
+async def _stream(
+    stub: pb_grpc.InterpreterStub, chunks: list[bytes], pace_s: float, on_final: Any = None
+) -> dict[str, Any]:
     started = time.monotonic()
     kind = pb.SpeechBoundary.Kind
 
@@ -114,7 +116,9 @@ async def attacks(server: subprocess.Popen[bytes], port: int) -> dict[str, Any]:
         before = _descendants(server.pid)
         codes = []
         for k in range(1, 11):
-            spec = pb.TranslateTextRequest(source_language="en", target_language="es", texts=["hi"], engine="apertium:" + "," * k)
+            spec = pb.TranslateTextRequest(
+                source_language="en", target_language="es", texts=["hi"], engine="apertium:" + "," * k
+            )
             codes.append((await _call(stub.TranslateText(spec, timeout=60)))[0])
         grown = _descendants(server.pid)
         out["engine_specs"] = {"codes": sorted(set(codes)), "new_processes": len(grown - before),
@@ -151,7 +155,9 @@ async def attacks(server: subprocess.Popen[bytes], port: int) -> dict[str, Any]:
         out["flood"] = {"solo": solo, "flooded": flooded, "ratio": round(ratio, 2),
                         "translate_codes": {c: flood_codes.count(c) for c in set(flood_codes)}}  # fmt: skip
 
-        big = pb.TranslateTextRequest(source_language="en", target_language="es", texts=["The house is big. " * 22_000])
+        big = pb.TranslateTextRequest(
+            source_language="en", target_language="es", texts=["The house is big. " * 22_000]
+        )
         big_calls = await asyncio.gather(*(_call(stub.TranslateText(big, timeout=30)) for _ in range(2)))
         normal = await _call(stub.TranslateText(HOUSE, timeout=15))
         out["deadlock_2x400KB"] = {"big": [c[:2] for c in big_calls], "normal_call": normal[:2]}

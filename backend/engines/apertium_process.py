@@ -244,7 +244,7 @@ class ApertiumProcess:
         if not self._stages:
             if not replied:
                 return True
-            children = _children(proc.pid)
+            children = _children(proc.pid) or (proc.pid,)  # a one-stage script: bash exec'd it
             if len(children) != self._stage_count:
                 return False
             self._stages = children

@@ -64,8 +64,7 @@ def test_a_killed_stage_restarts_the_pipeline_instead_of_a_short_reply(pipeline:
     assert pipeline.translate("I have a red car.") == pipeline.translate("I have a red car.")
     assert pipeline.stage_pids
     starts = pipeline.starts
-    for stage in pipeline.stage_pids[3:6]:
-        os.kill(stage, signal.SIGKILL)
+    os.kill(pipeline.stage_pids[6], signal.SIGKILL)  # lrx-proc; the stages after it flush and exit
     assert pipeline.translate("The house is big.") == "La casa es grande."
     assert pipeline.starts == starts + 1
 

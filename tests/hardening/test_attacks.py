@@ -119,7 +119,9 @@ async def test_a_failed_translation_costs_one_caption(
     try:
         handle = await make_server(registry)
         async with _channel(handle.port) as channel:
-            seen = await run_stream(pb_grpc.InterpreterStub(channel), chunks, chunk_s=0.0, segment_chunks=25)
+            seen = await run_stream(
+                pb_grpc.InterpreterStub(channel), chunks[:60], chunk_s=0.0, segment_chunks=20
+            )
     finally:
         registry.close()
     assert seen.code == grpc.StatusCode.OK and len(seen.finals) >= 2
@@ -142,7 +144,7 @@ async def test_a_killed_apertium_stage_does_not_end_the_stream(
 
     async with _channel(handle.port) as channel:
         stub = pb_grpc.InterpreterStub(channel)
-        seen = await run_stream(stub, chunks, chunk_s=0.0, on_final=kill_lrx, segment_chunks=25)
+        seen = await run_stream(stub, chunks[:60], chunk_s=0.0, on_final=kill_lrx, segment_chunks=20)
     assert killed and seen.code == grpc.StatusCode.OK and len(seen.finals) >= 3, seen
     assert set(seen.translations) == set(seen.finals)
     assert all(seen.translations[i] for i in seen.finals if seen.texts[i]), seen
@@ -156,7 +158,7 @@ async def test_translate_text_flood_does_not_delay_live_finals(
     The stream's mean final delay under the flood stays within 2x its solo value, measured here."""
     handle = await make_server(registry)
     text = "The house is big and the dog sleeps in the garden. " * 190  # ~9.7 K characters
-    flood = pb.TranslateTextRequest(source_language="en", target_language="es", texts=[text] * 5)
+    flood = pb.TranslateTextRequest(source_language="en", target_language="es", texts=[text] * 2)
     async with _channel(handle.port) as channel:
         stub = pb_grpc.InterpreterStub(channel)
         solo = await run_stream(stub, chunks, segment_chunks=20)
@@ -173,7 +175,9 @@ async def test_translate_text_flood_does_not_delay_live_finals(
             flooded = await run_stream(stub, chunks, segment_chunks=20)
         finally:
             done.set()
-            await asyncio.gather(*attackers)
+            for task in attackers:
+                task.cancel()  # calls still in flight are cancelled by the client
+            await asyncio.gather(*attackers, return_exceptions=True)
     assert solo.code == flooded.code == grpc.StatusCode.OK and flooded.finals
     assert grpc.StatusCode.OK in codes and grpc.StatusCode.RESOURCE_EXHAUSTED in codes
     ratio = flooded.mean_delay_s / max(solo.mean_delay_s, 0.05)
