@@ -121,8 +121,12 @@ async def attacks(server: subprocess.Popen[bytes], port: int) -> dict[str, Any]:
             )
             codes.append((await _call(stub.TranslateText(spec, timeout=60)))[0])
         grown = _descendants(server.pid)
-        out["engine_specs"] = {"codes": sorted(set(codes)), "new_processes": len(grown - before),
-                               "rss_mib_before": _rss_mib(before | {server.pid}), "rss_mib_after": _rss_mib(grown | {server.pid})}  # fmt: skip
+        out["engine_specs"] = {
+            "codes": sorted(set(codes)),
+            "new_processes": len(grown - before),
+            "rss_mib_before": _rss_mib(before | {server.pid}),
+            "rss_mib_after": _rss_mib(grown | {server.pid}),
+        }
 
         big_id = pb.InterpretRequest(config=pb.SessionConfig(
             source_language="en", target_languages=["es"], first_segment_id=2**64 - 1,
@@ -134,7 +138,7 @@ async def attacks(server: subprocess.Popen[bytes], port: int) -> dict[str, Any]:
             for chunk in chunks[:40]:
                 yield pb.InterpretRequest(audio=pb.AudioChunk(data=chunk))
 
-        code, _, details = await _call(_drain(stub.Interpret(segs(), timeout=120)))
+        code, _, _ = await _call(_drain(stub.Interpret(segs(), timeout=120)))
         out["segment_id_2**64-1"] = code
 
         def kill() -> None:
