@@ -16,6 +16,7 @@ from tolk.backend.config import ServerConfig
 from tolk.backend.engines.registry import EngineContext
 from tolk.backend.logs import configure_logging
 from tolk.backend.security import generate_token_file, is_loopback
+from tolk.backend.unary_limits import TranslateLimits
 from tolk.models.store import resolve_store_dir
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,16 @@ SETTINGS: dict[str, _Setting] = {
     ),
 }
 _CONTEXT_FIELDS = ("model_dir", "device", "precision", "beam_size")
+# TranslateLimits field -> how to set it (backend.unary_limits)
+TRANSLATE_SETTINGS: dict[str, _Setting] = {
+    "max_concurrent_per_client": _Setting(
+        "--translate-per-client", "TOLK_TRANSLATE_PER_CLIENT", int, "concurrent TranslateText per client (2)"
+    ),
+    "calls_per_min": _Setting(
+        "--unary-calls-per-min", "TOLK_UNARY_CALLS_PER_MIN", float, "unary calls per client-minute (600)"
+    ),
+    "mt_threads": _Setting("--mt-threads", "TOLK_MT_THREADS", int, "threads for translation (default 4)"),
+}
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -98,7 +109,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "serve", help="run the gRPC interpreter server", description=__doc__
     )
-    for name, setting in SETTINGS.items():
+    for name, setting in {**SETTINGS, **TRANSLATE_SETTINGS}.items():
         parser.add_argument(setting.flag, dest=name, default=None, help=f"{setting.help} [{setting.env}]")
     parser.add_argument(
         "--reflection",
@@ -127,10 +138,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def build_config(args: argparse.Namespace, env: Mapping[str, str]) -> ServerConfig:
-    """Merges defaults < environment < flags; raises ValueError naming the bad setting."""
+def _values(
+    settings: dict[str, _Setting], args: argparse.Namespace, env: Mapping[str, str]
+) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for name, setting in SETTINGS.items():
+    for name, setting in settings.items():
         raw = getattr(args, name, None)
         source = setting.flag
         if raw is None and env.get(setting.env):
@@ -141,6 +153,16 @@ def build_config(args: argparse.Namespace, env: Mapping[str, str]) -> ServerConf
             values[name] = setting.parse(raw)
         except ValueError:
             raise ValueError(f"{source}: invalid value {raw!r}") from None
+    return values
+
+
+def build_config(args: argparse.Namespace, env: Mapping[str, str]) -> ServerConfig:
+    """Merges defaults < environment < flags; raises ValueError naming the bad setting."""
+    values: dict[str, Any] = _values(SETTINGS, args, env)
+    translate = replace(TranslateLimits(), **_values(TRANSLATE_SETTINGS, args, env))
+    if translate.mt_threads < 1 or translate.max_concurrent_per_client < 0 or translate.calls_per_min < 0:
+        raise ValueError("--mt-threads must be >= 1, --translate-per-client and --unary-calls-per-min >= 0")
+    values["translate"] = translate
     reflection = getattr(args, "reflection", None)
     if reflection is None and env.get("TOLK_REFLECTION"):
         reflection = _bool(env["TOLK_REFLECTION"])

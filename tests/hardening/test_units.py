@@ -151,3 +151,13 @@ def test_models_import_refuses_symlinks_that_leave_the_checkpoint(tmp_path: Path
     with pytest.raises(FailedPrecondition, match=r"vocab\.json is a symlink"):
         store.import_dir(checkpoint, "m")
     assert not any(p.is_file() for p in (tmp_path / "store").rglob("*"))
+
+
+def test_translate_limits_from_flags_and_environment() -> None:
+    config = build_config(
+        _serve_args("--translate-per-client", "5", "--mt-threads", "2"), {"TOLK_UNARY_CALLS_PER_MIN": "30"}
+    )
+    assert (config.translate.max_concurrent_per_client, config.translate.mt_threads) == (5, 2)
+    assert config.translate.calls_per_min == 30 and config.limits.translate == config.translate
+    with pytest.raises(ValueError, match="--mt-threads must be >= 1"):
+        build_config(_serve_args("--mt-threads", "0"), {})
