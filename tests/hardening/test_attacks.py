@@ -135,7 +135,9 @@ async def test_a_killed_apertium_stage_does_not_end_the_stream(
     handle = await make_server(registry)
     killed: list[int] = []
 
-    def kill_lrx() -> None:
+    def kill_lrx() -> None:  # at the first final: the retry of a caption is never killed again
+        if killed:
+            return
         for pid in descendants(os.getpid()):
             if command_name(pid) == "lrx-proc":
                 with contextlib.suppress(ProcessLookupError):

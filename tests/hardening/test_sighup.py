@@ -39,6 +39,7 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]
     port = _free_port()
     log = (tmp_path / "serve.log").open("wb")
     argv = ["serve", "--host", "127.0.0.1", "--port", str(port), "--auth-tokens", str(tokens)]
+    argv += ["--model-dir", str(tmp_path / "store")]  # an empty store of its own, not the shared one
     process = subprocess.Popen([sys.executable, "-m", "tolk.app.cli", *argv], stdout=log, stderr=log)
     try:
         _wait_serving(process, port)
