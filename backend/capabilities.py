@@ -36,4 +36,9 @@ def build_capabilities(infos: Iterable[EngineInfo], config: ServerConfig) -> pb.
         max_chunk_bytes=config.max_chunk_bytes,
         max_segment_s=config.vad.max_segment_s,
         max_stream_s=config.max_stream_s,
+        max_translate_texts=config.translate.max_texts,
+        max_translate_text_chars=config.translate.max_text_chars,
+        max_translate_request_chars=config.translate.max_request_chars,
+        max_translate_concurrent_per_client=config.translate.max_concurrent_per_client,
+        max_unary_calls_per_min=config.translate.calls_per_min,
     )

@@ -15,6 +15,8 @@ from typing import Any
 from tolk.backend.config import ServerConfig
 from tolk.backend.engines.registry import EngineContext
 from tolk.backend.logs import configure_logging
+from tolk.backend.security import generate_token_file, is_loopback
+from tolk.backend.unary_limits import TranslateLimits
 from tolk.models.store import resolve_store_dir
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,16 @@ SETTINGS: dict[str, _Setting] = {
     ),
 }
 _CONTEXT_FIELDS = ("model_dir", "device", "precision", "beam_size")
+# TranslateLimits field -> how to set it (backend.unary_limits)
+TRANSLATE_SETTINGS: dict[str, _Setting] = {
+    "max_concurrent_per_client": _Setting(
+        "--translate-per-client", "TOLK_TRANSLATE_PER_CLIENT", int, "concurrent TranslateText per client (2)"
+    ),
+    "calls_per_min": _Setting(
+        "--unary-calls-per-min", "TOLK_UNARY_CALLS_PER_MIN", float, "unary calls per client-minute (600)"
+    ),
+    "mt_threads": _Setting("--mt-threads", "TOLK_MT_THREADS", int, "threads for translation (default 4)"),
+}
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -107,13 +119,26 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    for name, setting in SETTINGS.items():
+    for name, setting in {**SETTINGS, **TRANSLATE_SETTINGS}.items():
         parser.add_argument(setting.flag, dest=name, default=None, help=f"{setting.help} [{setting.env}]")
     parser.add_argument(
         "--reflection",
         action=argparse.BooleanOptionalAction,
         default=None,
         help="enable gRPC server reflection (default off) [TOLK_REFLECTION]",
+    )
+    parser.add_argument(
+        "--insecure",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="allow a non-loopback --host without --auth-tokens (default: refuse) [TOLK_INSECURE]",
+    )
+    parser.add_argument(
+        "--generate-token",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="create the --auth-tokens file with one new token if it is missing, and print it once "
+        "[TOLK_GENERATE_TOKEN]",
     )
     parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING... [TOLK_LOG_LEVEL]")
     parser.add_argument(
@@ -123,10 +148,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def build_config(args: argparse.Namespace, env: Mapping[str, str]) -> ServerConfig:
-    """Merges defaults < environment < flags; raises ValueError naming the bad setting."""
+def _values(
+    settings: dict[str, _Setting], args: argparse.Namespace, env: Mapping[str, str]
+) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for name, setting in SETTINGS.items():
+    for name, setting in settings.items():
         raw = getattr(args, name, None)
         source = setting.flag
         if raw is None and env.get(setting.env):
@@ -137,6 +163,16 @@ def build_config(args: argparse.Namespace, env: Mapping[str, str]) -> ServerConf
             values[name] = setting.parse(raw)
         except ValueError:
             raise ValueError(f"{source}: invalid value {raw!r}") from None
+    return values
+
+
+def build_config(args: argparse.Namespace, env: Mapping[str, str]) -> ServerConfig:
+    """Merges defaults < environment < flags; raises ValueError naming the bad setting."""
+    values: dict[str, Any] = _values(SETTINGS, args, env)
+    translate = replace(TranslateLimits(), **_values(TRANSLATE_SETTINGS, args, env))
+    if translate.mt_threads < 1 or translate.max_concurrent_per_client < 0 or translate.calls_per_min < 0:
+        raise ValueError("--mt-threads must be >= 1, --translate-per-client and --unary-calls-per-min >= 0")
+    values["translate"] = translate
     reflection = getattr(args, "reflection", None)
     if reflection is None and env.get("TOLK_REFLECTION"):
         reflection = _bool(env["TOLK_REFLECTION"])
@@ -145,8 +181,29 @@ def build_config(args: argparse.Namespace, env: Mapping[str, str]) -> ServerConf
     config = replace(ServerConfig(), engine_context=context, **values)
     if reflection is not None:
         config = replace(config, reflection=reflection)
+    insecure = getattr(args, "insecure", None)
+    if insecure is None and env.get("TOLK_INSECURE"):
+        insecure = _bool(env["TOLK_INSECURE"])
+    config = replace(config, insecure=bool(insecure))
     _check(config)
     return config
+
+
+def generate_token(args: argparse.Namespace, env: Mapping[str, str], config: ServerConfig) -> None:
+    """--generate-token: creates a missing token file and prints its token once (to stderr)."""
+    wanted = getattr(args, "generate_token", None)
+    if wanted is None and env.get("TOLK_GENERATE_TOKEN"):
+        wanted = _bool(env["TOLK_GENERATE_TOKEN"])
+    if not wanted or config.auth_tokens is None:
+        return
+    try:
+        token = generate_token_file(config.auth_tokens)
+    except OSError as exc:
+        raise ValueError(f"--auth-tokens: cannot create {config.auth_tokens}: {exc.strerror}") from None
+    if token is not None:
+        print(
+            f"tolk serve: created {config.auth_tokens}; clients use the bearer token {token}", file=sys.stderr
+        )
 
 
 def _check(config: ServerConfig) -> None:
@@ -164,6 +221,11 @@ def _check(config: ServerConfig) -> None:
     if config.metrics_port is not None and not 0 <= config.metrics_port <= 65535:
         raise ValueError(f"--metrics-port: {config.metrics_port} is not a TCP port")
     _ = config.tls  # cert and key together; a client CA only with them
+    if not is_loopback(config.host) and config.auth_tokens is None and not config.insecure:
+        raise ValueError(
+            f"--host {config.host} is reachable from other machines: give --auth-tokens FILE "
+            "(with --generate-token to create one), or --insecure to serve without authentication"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -176,6 +238,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"TOLK_LOG_FORMAT: expected json or text, got {log_format!r}")
         configure_logging(level, json_format=log_format == "json")
         config = build_config(args, env)
+        generate_token(args, env, config)
     except ValueError as exc:
         print(f"tolk serve: {exc}", file=sys.stderr)
         return 2

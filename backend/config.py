@@ -8,6 +8,7 @@ from pathlib import Path
 from tolk.backend.engines.registry import DEFAULT_ASR, DEFAULT_MT, EngineContext
 from tolk.backend.limits import Keepalive, Limits
 from tolk.backend.tls import ServerTls
+from tolk.backend.unary_limits import TranslateLimits
 from tolk.common.vad import VadOptions
 
 SUPPORTED_SAMPLE_RATES_HZ: tuple[int, ...] = (8000, 16000, 22050, 24000, 32000, 44100, 48000)
@@ -45,6 +46,8 @@ class ServerConfig:
         worker_threads: threads for model calls shared by all sessions.
         grace_s: how long a stopping server lets streams finish.
         vad: server-side voice-activity settings (SERVER_VAD sessions).
+        translate: TranslateText size caps, per-client limits and MT threads (backend.unary_limits).
+        insecure: allow a non-loopback address without a token file (tolk serve refuses it otherwise).
     """
 
     host: str = "127.0.0.1"
@@ -74,6 +77,8 @@ class ServerConfig:
     worker_threads: int = 8
     grace_s: float = 5.0
     vad: VadOptions = field(default_factory=VadOptions)
+    translate: TranslateLimits = field(default_factory=TranslateLimits)
+    insecure: bool = False
 
     @property
     def address(self) -> str:
@@ -93,6 +98,7 @@ class ServerConfig:
             max_message_bytes=self.max_message_bytes,
             drain_grace_s=self.grace_s,
             keepalive=Keepalive(time_s=self.keepalive_s, timeout_s=self.keepalive_timeout_s),
+            translate=self.translate,
         )
 
     @property

@@ -22,16 +22,19 @@ import grpc
 
 from tolk.backend.interceptors import OPEN_METHOD_PREFIXES, abort_handler
 from tolk.backend.limits import Limits
-from tolk.backend.logs import bind_session
+from tolk.backend.logs import RefusalLog, bind_session
 from tolk.backend.metrics import Metrics
 from tolk.backend.quotas import Admission
 from tolk.backend.security import client_identity
 from tolk.backend.stream_input import DRAINING_MESSAGE, EarlyEnd, GuardedInput, StreamMeter
+from tolk.backend.unary_limits import UnaryAdmission
 from tolk.common.errors import ResourceExhausted
 
 log = logging.getLogger(__name__)
 
 INTERPRET_METHOD = "/tolk.v1.Interpreter/Interpret"
+TRANSLATE_METHOD = "/tolk.v1.Interpreter/TranslateText"
+CAPABILITIES_METHOD = "/tolk.v1.Interpreter/GetCapabilities"
 
 
 class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
@@ -43,6 +46,9 @@ class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         self.limits = limits
         self.metrics = metrics or Metrics()
         self.admission = Admission(limits.max_sessions, limits.max_streams_per_client, limits.audio_s_per_min)
+        translate = limits.translate
+        self.unary = UnaryAdmission(translate.max_concurrent_per_client, translate.calls_per_min, clock)
+        self.refusals = RefusalLog(log)
         self._clock = clock
         self._drain = asyncio.Event()
         self._inputs: set[GuardedInput] = set()
@@ -85,11 +91,31 @@ class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             return abort_handler(handler, grpc.StatusCode.UNAVAILABLE, DRAINING_MESSAGE)
         if method == INTERPRET_METHOD and handler.stream_stream is not None:
             return handler._replace(stream_stream=self._guarded(handler.stream_stream))
+        if method in (TRANSLATE_METHOD, CAPABILITIES_METHOD) and handler.unary_unary is not None:
+            behavior = self._admitted(handler.unary_unary, method, concurrent=method == TRANSLATE_METHOD)
+            handler = handler._replace(unary_unary=behavior)
         return _counting(handler, self.metrics)
 
-    def _reject(self, reason: str, code: grpc.StatusCode) -> None:
+    def _reject(self, reason: str, code: grpc.StatusCode, peer: str = "", method: str = "") -> None:
         self.metrics.rejected.labels(reason).inc()
         self.metrics.errors.labels(code.name).inc()
+        self.refusals.refused(peer, method, reason, self._clock())
+
+    def _admitted(self, behavior: Callable[..., Any], method: str, concurrent: bool) -> Callable[..., Any]:
+        """A unary behavior under the client's concurrency and rate limits (refused at once when over)."""
+
+        async def admitted(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            try:
+                lease = self.unary.admit(client_identity(context), concurrent)
+            except ResourceExhausted as exc:
+                self._reject("unary-quota", grpc.StatusCode.RESOURCE_EXHAUSTED, context.peer(), method)
+                await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+            try:
+                return await behavior(request, context)
+            finally:
+                lease.release()
+
+        return admitted
 
     def _guarded(self, behavior: Callable[..., Any]) -> Callable[..., AsyncIterator[Any]]:
         async def interpret(requests: AsyncIterator[Any], context: grpc.aio.ServicerContext[Any, Any]) -> Any:
@@ -98,7 +124,7 @@ class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                 lease = self.admission.admit(client)
             except ResourceExhausted as exc:
                 reason = "capacity" if "capacity" in str(exc) else "quota"
-                self._reject(reason, grpc.StatusCode.RESOURCE_EXHAUSTED)
+                self._reject(reason, grpc.StatusCode.RESOURCE_EXHAUSTED, context.peer(), INTERPRET_METHOD)
                 await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
             self._idle.clear()
             self.metrics.active_sessions.inc()
@@ -124,7 +150,7 @@ class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                 self.metrics.active_sessions.dec()
                 if self.admission.active == 0:
                     self._idle.set()
-                _log_end(meter, guarded.early_end)
+                _log_end(meter, guarded.early_end, _end_code(context))
 
         return interpret
 
@@ -151,7 +177,14 @@ def _code_name(context: grpc.aio.ServicerContext[Any, Any]) -> str:
     return "CANCELLED" if context.cancelled() else "UNKNOWN"
 
 
-def _log_end(meter: StreamMeter, cut: EarlyEnd | None) -> None:
+def _end_code(context: grpc.aio.ServicerContext[Any, Any]) -> str:
+    code = context.code()
+    if isinstance(code, grpc.StatusCode):
+        return str(code.name)
+    return "CANCELLED" if context.cancelled() else "OK"
+
+
+def _log_end(meter: StreamMeter, cut: EarlyEnd | None, code: str) -> None:
     with bind_session(meter.session_id or "-"):
         log.info(
             "stream ended",
@@ -159,6 +192,7 @@ def _log_end(meter: StreamMeter, cut: EarlyEnd | None) -> None:
                 "audio_s": round(meter.audio_s, 3),
                 "finals": meter.finals,
                 "cut": cut.code.name if cut else None,
+                "code": cut.code.name if cut else code,
             },
         )
 

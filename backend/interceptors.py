@@ -44,20 +44,29 @@ def abort_handler(
     return _replace(handler, kind, abort)
 
 
-def wrap_handler(handler: grpc.RpcMethodHandler, before: Callable[[], object]) -> grpc.RpcMethodHandler:
-    """A handler that runs `before()` in the call's task, then the original behavior."""
+def wrap_handler(
+    handler: grpc.RpcMethodHandler, before: Callable[[], object] | Callable[[Any], object]
+) -> grpc.RpcMethodHandler:
+    """A handler that runs `before()` or `before(context)` in the call's task, then the behavior."""
     kind, behavior = _behavior(handler)
+    call_before = _caller(before)
     if inspect.isasyncgenfunction(behavior):
 
         async def stream(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
-            before()
+            call_before(context)
             async for response in behavior(request, context):
                 yield response
 
         return _replace(handler, kind, stream)
 
     async def unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        before()
+        call_before(context)
         return await behavior(request, context)
 
     return _replace(handler, kind, unary)
+
+
+def _caller(before: Callable[..., object]) -> Callable[[Any], object]:
+    if inspect.signature(before).parameters:
+        return before
+    return lambda _context: before()

@@ -6,12 +6,16 @@ Status codes (see proto/tolk/v1/interpreter.proto):
     INVALID_ARGUMENT    an audio chunk larger than max_chunk_bytes
     DEADLINE_EXCEEDED   the stream reached max_stream_s, or sent nothing for idle_timeout_s; the open
                         segment is flushed first (final + translations), then the status ends the stream
+    RESOURCE_EXHAUSTED  also: a client over its TranslateText concurrency or unary call rate
+    INVALID_ARGUMENT    also: a TranslateText request over max_texts, max_text_chars or max_request_chars
     UNAVAILABLE         the server is draining (SIGTERM); in-flight streams are flushed first
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from tolk.backend.unary_limits import TranslateLimits
 
 MIB = 1024 * 1024
 MAX_CHUNK_BYTES = MIB
@@ -54,6 +58,7 @@ class Limits:
         max_message_bytes: largest gRPC message in either direction (grpc answers RESOURCE_EXHAUSTED).
         drain_grace_s: on SIGTERM, how long in-flight streams get to flush before the server stops.
         keepalive: HTTP/2 keepalive settings.
+        translate: size caps, per-client concurrency and rate of TranslateText (backend.unary_limits).
     """
 
     max_sessions: int = 32
@@ -65,6 +70,7 @@ class Limits:
     max_message_bytes: int = MAX_CHUNK_BYTES + MESSAGE_OVERHEAD_BYTES
     drain_grace_s: float = 10.0
     keepalive: Keepalive = Keepalive()
+    translate: TranslateLimits = field(default_factory=TranslateLimits)
 
 
 def _ms(seconds: float) -> int:

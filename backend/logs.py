@@ -67,3 +67,26 @@ def configure_logging(level: str = "info", json_format: bool = True, stream: Tex
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(level.upper())
+
+
+class RefusalLog:
+    """Logs refused calls with peer, method and reason, at most `per_s` lines a second (the rest are
+    counted and reported in the next line), so a flood of refused calls cannot flood the log."""
+
+    def __init__(self, logger: logging.Logger, per_s: float = 10.0) -> None:
+        self._logger = logger
+        self._per_s = per_s
+        self._window_start = 0.0
+        self._in_window = 0
+        self._suppressed = 0
+
+    def refused(self, peer: str, method: str, reason: str, now: float) -> None:
+        if now - self._window_start >= 1.0:
+            self._window_start, self._in_window = now, 0
+        if self._in_window >= self._per_s:
+            self._suppressed += 1
+            return
+        self._in_window += 1
+        extra = {"peer": peer, "method": method, "reason": reason, "suppressed": self._suppressed}
+        self._suppressed = 0
+        self._logger.warning("refused call", extra=extra)

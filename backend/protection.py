@@ -18,6 +18,7 @@ from tolk.backend.limits import Limits, server_options
 from tolk.backend.metrics import Metrics
 from tolk.backend.security import AuthInterceptor, load_tokens
 from tolk.backend.tls import ServerTls, server_credentials
+from tolk.common.keyfiles import TokenFileError
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Protection:
         interceptors: server interceptors, in order (auth before the guard).
         options: grpc channel arguments (message sizes, keepalive).
         credentials: TLS credentials for the port, or None for plaintext.
+        auth / auth_tokens: the token check and its file, when authentication is on.
     """
 
     guard: StreamGuard
@@ -37,6 +39,19 @@ class Protection:
     interceptors: list[Any]
     options: list[tuple[str, int]]
     credentials: grpc.ServerCredentials | None
+    auth: AuthInterceptor | None = None
+    auth_tokens: Path | None = None
+
+    def reload_tokens(self) -> int:
+        """Re-reads the token file (SIGHUP); returns how many tokens it holds.
+
+        Raises TokenFileError (the old tokens stay) for a missing or malformed file.
+        """
+        if self.auth is None or self.auth_tokens is None:
+            raise TokenFileError("authentication is off (no token file)")
+        tokens = load_tokens(self.auth_tokens)
+        self.auth.reload(tokens)
+        return len(tokens.entries)
 
 
 def build_protection(
@@ -48,6 +63,7 @@ def build_protection(
     """Loads tokens and certificates and builds the interceptors; raises ValueError for a bad file."""
     metrics = metrics or Metrics()
     interceptors: list[Any] = []
+    auth: AuthInterceptor | None = None
     if auth_tokens is not None:
         tokens = load_tokens(auth_tokens)
 
@@ -55,8 +71,10 @@ def build_protection(
             metrics.rejected.labels("auth").inc()
             metrics.errors.labels(grpc.StatusCode.UNAUTHENTICATED.name).inc()
 
-        interceptors.append(AuthInterceptor(tokens, on_reject))
+        auth = AuthInterceptor(tokens, on_reject)
+        interceptors.append(auth)
     guard = StreamGuard(limits, metrics)
     interceptors.append(guard)
     credentials = server_credentials(tls) if tls is not None else None
-    return Protection(guard, metrics, interceptors, server_options(limits), credentials)
+    options = server_options(limits)
+    return Protection(guard, metrics, interceptors, options, credentials, auth, auth_tokens)

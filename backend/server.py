@@ -31,6 +31,7 @@ from tolk.backend.engines.registry import Registry
 from tolk.backend.guard import StreamGuard
 from tolk.backend.metrics import Metrics, MetricsServer, serve_http
 from tolk.backend.protection import Protection, build_protection
+from tolk.backend.security import is_loopback
 from tolk.backend.servicer import InterpreterServicer
 from tolk.backend.session_setup import SessionTracker
 from tolk.v1 import interpreter_pb2, interpreter_pb2_grpc
@@ -65,6 +66,9 @@ class TolkServer:
     metrics: Metrics
     metrics_server: MetricsServer | None = None
     owns_registry: bool = False
+    mt_executor: ThreadPoolExecutor | None = None
+    reload_tokens: Callable[[], int] | None = None
+    """Re-reads the token file (SIGHUP); None when authentication is off."""
     _stopped: bool = field(default=False, init=False)
 
     async def set_serving(self, serving: bool) -> None:
@@ -88,6 +92,8 @@ class TolkServer:
         if self.metrics_server is not None:
             self.metrics_server.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
+        if self.mt_executor is not None:
+            self.mt_executor.shutdown(wait=False, cancel_futures=True)
         if self.owns_registry:
             await asyncio.to_thread(self.registry.close)
 
@@ -137,12 +143,13 @@ async def start_server(
     registry = registry or Registry(config.engine_context, default_asr=config.asr, default_mt=config.mt)
     sessions = sessions or SessionTracker()
     executor = ThreadPoolExecutor(config.worker_threads, thread_name_prefix="tolk-model")
+    mt_executor = ThreadPoolExecutor(config.translate.mt_threads, thread_name_prefix="tolk-mt")
     server = grpc.aio.server(
         interceptors=[*protection.interceptors, *interceptors],
         options=[*_channel_options(config), *protection.options, *options],
     )
     interpreter_pb2_grpc.add_InterpreterServicer_to_server(
-        InterpreterServicer(config, registry, sessions, executor, protection.metrics), server
+        InterpreterServicer(config, registry, sessions, executor, protection.metrics, mt_executor), server
     )
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
@@ -167,9 +174,10 @@ async def start_server(
     ready.add_done_callback(_log_warm_up_failure)
     handle = TolkServer(
         server, port, health, sessions, registry, executor, ready, protection.guard, protection.metrics,
-        metrics_server, owns,
+        metrics_server, owns, mt_executor, protection.reload_tokens if protection.auth else None,
     )  # fmt: skip
     weakref.finalize(server, executor.shutdown, wait=False)
+    weakref.finalize(server, mt_executor.shutdown, wait=False)
     return handle
 
 
@@ -253,14 +261,38 @@ async def serve(config: ServerConfig, on_started: Callable[[TolkServer], None] |
             "metrics_port": handle.metrics_server.port if handle.metrics_server else None,
         },
     )
+    warn_plaintext_tokens(config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, reload_tokens, handle)
     try:
         await stop.wait()
         log.info("stopping (grace %.1f s)", config.grace_s)
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(sig)
         await handle.stop(config.grace_s)
+
+
+def reload_tokens(handle: TolkServer) -> None:
+    """SIGHUP: re-reads the token file; running streams keep going; a bad file keeps the old tokens."""
+    if handle.reload_tokens is None:
+        log.info("SIGHUP: authentication is off; nothing to reload")
+        return
+    try:
+        count = handle.reload_tokens()
+    except ValueError as exc:
+        log.error("SIGHUP: token file not reloaded, the old tokens stay: %s", exc)
+        return
+    log.info("SIGHUP: token file reloaded", extra={"tokens": count})
+
+
+def warn_plaintext_tokens(config: ServerConfig) -> None:
+    if config.auth_tokens is not None and config.tls_cert is None and not is_loopback(config.host):
+        log.warning(
+            "bearer tokens travel in plaintext: %s is reachable from other machines without TLS "
+            "(set --tls-cert/--tls-key)",
+            config.host,
+        )

@@ -23,6 +23,7 @@ from tolk.backend.logs import SESSION_ID
 from tolk.backend.metrics import Metrics
 from tolk.backend.session import Session, open_session
 from tolk.backend.session_setup import SessionLimits, SessionOptions, SessionTracker, validate_options
+from tolk.backend.unary_limits import check_texts
 from tolk.common.errors import (
     FailedPrecondition,
     InvalidArgument,
@@ -46,7 +47,8 @@ STATUS_CODES: dict[type[TolkError], grpc.StatusCode] = {
     Unavailable: grpc.StatusCode.UNAVAILABLE,
 }
 _ENCODINGS = {pb.AudioEncoding.LINEAR16: "linear16", pb.AudioEncoding.FLOAT32: "float32"}
-MAX_TRANSLATE_TEXTS = 1000
+MAX_SEGMENT_ID = 2**53
+"""Largest first_segment_id (ids then count up within uint64, and stay exact in JSON)."""
 
 
 def status_of(exc: BaseException) -> tuple[grpc.StatusCode, str]:
@@ -85,13 +87,19 @@ def options_from_proto(config: pb.SessionConfig) -> SessionOptions:
         segmentation="client_vad" if config.segmentation == pb.Segmentation.CLIENT_VAD else "server_vad",
         translate_to_english=config.task == pb.Task.TRANSLATE_TO_ENGLISH,
         disable_partials=config.disable_partials,
-        first_segment_id=config.first_segment_id,
+        first_segment_id=_segment_id(config.first_segment_id),
         audio_offset_s=config.audio_offset_s,
         asr=config.engines.asr.strip(),
         mt=config.engines.mt.strip(),
         conversation=conversation_pair([_language(c, "language") for c in config.conversation_languages]),
         channel=config.channel.strip()[:32],
     )
+
+
+def _segment_id(value: int) -> int:
+    if value > MAX_SEGMENT_ID:
+        raise InvalidArgument(f"first_segment_id must be <= {MAX_SEGMENT_ID}")
+    return value
 
 
 def event_to_proto(event: Event) -> pb.InterpretResponse:
@@ -148,11 +156,13 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
         sessions: SessionTracker,
         executor: Executor,
         metrics: Metrics | None = None,
+        mt_executor: Executor | None = None,
     ) -> None:
         self._config = config
         self._registry = registry
         self._sessions = sessions
         self._executor = executor
+        self._mt_executor = mt_executor or executor  # MT apart from ASR (backend.unary_limits)
         self._live: set[Session] = set()
         self._metrics = metrics or Metrics()
         self._metrics.queue_depth.set_function(lambda: float(sum(s.queued for s in list(self._live))))
@@ -172,6 +182,7 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
         try:
             options = await self._read_config(requests)
             validate_options(options, SUPPORTED_SAMPLE_RATES_HZ)
+            await self._require_offered(options.asr, options.mt if options.target_languages else "")
             session_id = self._sessions.acquire()
         except TolkError as exc:
             await context.abort(*status_of(exc))
@@ -191,6 +202,12 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
         finally:
             self._sessions.release(session_id)
 
+    async def _require_offered(self, asr: str, mt: str) -> None:
+        """NOT_FOUND for an engine spec GetCapabilities does not list (empty = the server's default)."""
+        for kind, spec in (("asr", asr), ("mt", mt)):
+            if spec:
+                await asyncio.to_thread(self._registry.require_offered, kind, spec)  # type: ignore[arg-type]
+
     async def _read_config(self, requests: AsyncIterator[pb.InterpretRequest]) -> SessionOptions:
         first = await anext(requests, None)
         if first is None or first.WhichOneof("request") != "config":
@@ -200,7 +217,9 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
     async def _run_session(
         self, session_id: str, options: SessionOptions, requests: AsyncIterator[pb.InterpretRequest]
     ) -> AsyncGenerator[pb.InterpretResponse, None]:
-        session = await open_session(session_id, options, self._limits, self._registry, self._executor)
+        session = await open_session(
+            session_id, options, self._limits, self._registry, self._executor, self._mt_executor
+        )
         reader = asyncio.create_task(self._read(requests, session), name=f"reader-{session_id}")
         self._live.add(session)
         try:
@@ -244,27 +263,43 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
     ) -> pb.TranslateTextResponse:
         try:
             return await self._translate_text(request)
-        except TolkError as exc:
-            await context.abort(*status_of(exc))
+        except (asyncio.CancelledError, grpc.aio.AbortError):
+            raise
+        except Exception as exc:
+            await _abort_unary(context, exc, "TranslateText")
             raise AssertionError("context.abort raises") from exc
 
     async def _translate_text(self, request: pb.TranslateTextRequest) -> pb.TranslateTextResponse:
         source = _language(request.source_language, "source_language")
         target = _language(request.target_language, "target_language")
         texts = list(request.texts)
-        if len(texts) > MAX_TRANSLATE_TEXTS:
-            raise InvalidArgument(f"at most {MAX_TRANSLATE_TEXTS} texts per request, got {len(texts)}")
+        check_texts(texts, self._config.translate)
+        spec = request.engine.strip()
+        if spec:
+            await asyncio.to_thread(self._registry.require_offered, "mt", spec)
         loop = asyncio.get_running_loop()
-        mt = await loop.run_in_executor(self._executor, self._registry.mt, request.engine.strip() or None)
+        mt = await loop.run_in_executor(self._mt_executor, self._registry.mt, spec or None)
         require_pair(mt.pairs(), source, target, mt.name)
         if source == target or not texts:
             return pb.TranslateTextResponse(translations=texts, engine=mt.name)
-        out = await loop.run_in_executor(self._executor, mt.translate, texts, source, target)
+        out = await loop.run_in_executor(self._mt_executor, mt.translate, texts, source, target)
         return pb.TranslateTextResponse(translations=out, engine=mt.name)
 
     async def GetCapabilities(
         self, request: pb.GetCapabilitiesRequest, context: grpc.aio.ServicerContext
     ) -> pb.Capabilities:
-        loop = asyncio.get_running_loop()
-        infos = await loop.run_in_executor(self._executor, self._registry.installed)
-        return build_capabilities(infos, self._config)
+        try:
+            infos = await asyncio.to_thread(self._registry.installed)
+            return build_capabilities(infos, self._config)
+        except (asyncio.CancelledError, grpc.aio.AbortError):
+            raise
+        except Exception as exc:
+            await _abort_unary(context, exc, "GetCapabilities")
+            raise AssertionError("context.abort raises") from exc
+
+
+async def _abort_unary(context: grpc.aio.ServicerContext, exc: Exception, method: str) -> None:
+    """Ends a unary call with the status of `exc`; anything unexpected is INTERNAL, details only logged."""
+    if not isinstance(exc, TolkError):
+        log.error("%s failed", method, exc_info=exc)
+    await context.abort(*status_of(exc))

@@ -99,7 +99,8 @@ class Session:
     """Recognizes and translates one stream; create with `open_session`."""
 
     def __init__(self, session_id: str, options: SessionOptions, limits: SessionLimits, asr: AsrEngine,
-                 stream: AsrStream, mt: MtEngine | None, executor: Executor) -> None:  # fmt: skip
+                 stream: AsrStream, mt: MtEngine | None, executor: Executor,
+                 mt_executor: Executor | None = None) -> None:  # fmt: skip
         self.session_id = session_id
         self.options = options
         self.limits = limits
@@ -107,6 +108,8 @@ class Session:
         self._stream = _LockedStream(stream)
         self._mt = mt
         self._executor = executor
+        self._mt_executor = mt_executor or executor
+        self.translation_misses = 0
         self._inbox: asyncio.Queue[_InboxItem] = asyncio.Queue(limits.input_queue_size)
         self.outbox = Outbox(limits.event_queue_size)
         self._resampler = StreamResampler(options.sample_rate_hz, SAMPLE_RATE_HZ)
@@ -337,10 +340,17 @@ class Session:
                 await self.outbox.put(event)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:
-            if not isinstance(exc, TolkError):
-                log.exception("translation failed in session %s", self.session_id)
-            await self.outbox.fail(exc)
+        except Exception as exc:  # one caption stays untranslated; the session goes on
+            self.translation_misses += 1
+            log.warning(
+                "translation failed; caption left untranslated",
+                extra={
+                    "segment_id": final.segment_id,
+                    "error": type(exc).__name__,
+                    "misses": self.translation_misses,
+                },
+                exc_info=not isinstance(exc, TolkError),
+            )
 
     async def _translate(self, final: Final, target: str) -> str:
         if not final.text or final.language == target or self._mt is None:
@@ -349,7 +359,7 @@ class Session:
         loop = asyncio.get_running_loop()
         try:
             out = await loop.run_in_executor(
-                self._executor, lambda: mt.translate([final.text], final.language, target)
+                self._mt_executor, lambda: mt.translate([final.text], final.language, target)
             )
         except NotFound:  # a detected language the MT engine lacks: the caption stays untranslated
             log.warning("no %s-%s translation in session %s", final.language, target, self.session_id)
@@ -371,13 +381,16 @@ async def open_session(
     limits: SessionLimits,
     registry: EngineSource,
     executor: Executor,
+    mt_executor: Executor | None = None,
 ) -> Session:
     """Resolves engines off the event loop and starts the session (its first event is Started)."""
     loop = asyncio.get_running_loop()
     job = loop.run_in_executor(executor, resolve_engines, options, registry)
     cancelled = await wait_through_cancel(job)
     engines = job.result()
-    session = Session(session_id, options, limits, engines.asr, engines.stream, engines.mt, executor)
+    session = Session(
+        session_id, options, limits, engines.asr, engines.stream, engines.mt, executor, mt_executor
+    )
     try:
         if cancelled:
             raise asyncio.CancelledError

@@ -24,7 +24,8 @@ from tolk.common.errors import FailedPrecondition, InvalidArgument, NotFound
 MANIFEST = "manifest.json"
 CURRENT = "current"
 HASH_CHUNK_BYTES = 1 << 20
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+"""A model name, matched with fullmatch ("$" alone would accept a trailing newline)."""
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.bin", "model.safetensors.index.json")
 
 Kind = Literal["asr", "mt"]
@@ -105,13 +106,20 @@ def sha256_file(path: Path) -> str:
 
 
 def _checkpoint_files(directory: Path) -> list[Path]:
-    return sorted(
+    """The files to import; refuses a symlink that leads out of `directory` (it copies nothing then)."""
+    root = directory.resolve()
+    files = sorted(
         path
         for path in directory.rglob("*")
         if path.is_file()
         and path.name != MANIFEST
         and not any(part.startswith(".") for part in path.relative_to(directory).parts)
     )
+    for path in files:
+        if not path.resolve().is_relative_to(root):
+            relative = path.relative_to(directory).as_posix()
+            raise FailedPrecondition(f"{relative} is a symlink that leads out of the checkpoint directory")
+    return files
 
 
 def detect_arch(directory: Path) -> str:
@@ -152,7 +160,7 @@ class ModelStore:
         self.root = root
 
     def _dir(self, name: str) -> Path:
-        if not NAME_RE.match(name):
+        if not NAME_RE.fullmatch(name):
             raise InvalidArgument(f"invalid model name {name!r} (letters, digits, . _ - only)")
         return self.root / name
 
@@ -173,7 +181,7 @@ class ModelStore:
     def names(self) -> list[str]:
         if not self.root.is_dir():
             return []
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and NAME_RE.match(p.name))
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and NAME_RE.fullmatch(p.name))
 
     def models(self) -> list[StoredModel]:
         """The active version of every model (unreadable entries are skipped; `get` explains them)."""

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Literal, cast
 
 from tolk.backend.engines.base import AsrEngine, MtEngine
-from tolk.common.errors import FailedPrecondition, NotFound, TolkError
+from tolk.common.errors import FailedPrecondition, NotFound, ResourceExhausted, TolkError
 from tolk.common.langcodes import LanguagePair
 
 Kind = Literal["asr", "mt"]
@@ -33,6 +34,11 @@ FAMILIES: dict[str, tuple[Kind, str]] = {
 }
 DEFAULT_ASR = "pocketsphinx"
 DEFAULT_MT = "apertium"
+MAX_LOADED_ENGINES = 16
+"""Most engines one registry keeps loaded; loading another raises ResourceExhausted."""
+OFFERED_TTL_S = 10.0
+"""How long the list of offered engines is reused before `installed()` is asked again."""
+MAX_SPEC_ECHO_CHARS = 48
 
 
 @dataclass(frozen=True)
@@ -73,18 +79,27 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
     return family, (model or None)
 
 
-def canonical_spec(spec: str, context: EngineContext) -> str:
-    """The canonical "family:NAME" for a spec naming a store model by hub id ("whisper:openai/whisper-base" ->
-    "whisper:whisper-base"), the spec unchanged otherwise. GetCapabilities lists canonical specs.
+def canonical_spec(spec: str, context: EngineContext | None = None) -> str:
+    """The form GetCapabilities lists: "family" or "family:model", stripped, with a store model named by
+    hub id resolved to its store name ("whisper:openai/whisper-base" -> "whisper:whisper-base").
 
     Raises NotFound (naming `tolk models pull ID`) when the hub id has no store entry.
     """
     family, model = parse_spec(spec)
-    if model is None or family not in FAMILIES or "/" not in model:
-        return spec.strip()
+    model = model.strip() if model else None
+    if not model:
+        return family
+    if context is None or family not in FAMILIES or "/" not in model:
+        return f"{family}:{model}"
     from tolk.backend.engines.neural_common import canonical_name
 
     return f"{family}:{canonical_name(context, family, model)}"
+
+
+def echo_spec(spec: str) -> str:
+    """A client's spec made safe to quote in an error message (short, printable)."""
+    shown = "".join(c if c.isprintable() else "?" for c in spec[:MAX_SPEC_ECHO_CHARS])
+    return repr(shown + ("..." if len(spec) > MAX_SPEC_ECHO_CHARS else ""))
 
 
 def _module(family: str) -> ModuleType:
@@ -101,6 +116,8 @@ class Registry:
     _loaded: dict[str, AsrEngine | MtEngine] = field(default_factory=dict, init=False)
     _unlisted: dict[str, str] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _offered: dict[Kind, frozenset[str]] = field(default_factory=dict, init=False)
+    _offered_at: float = field(default=-1e18, init=False)
 
     def asr(self, spec: str | None = None) -> AsrEngine:
         return cast(AsrEngine, self._get(spec or self.default_asr, "asr"))
@@ -112,17 +129,45 @@ class Registry:
         family, model = parse_spec(spec)
         if FAMILIES.get(family, (None, ""))[0] != kind:
             known = ", ".join(name for name, (k, _) in FAMILIES.items() if k == kind)
-            raise NotFound(f"unknown {kind.upper()} engine {spec!r} (known: {known})")
-        family, model = parse_spec(canonical_spec(spec, self.context))
-        key = f"{family}:{model}" if model else family
+            raise NotFound(f"unknown {kind.upper()} engine {echo_spec(spec)} (known: {known})")
+        key = canonical_spec(spec, self.context)
         with self._lock:
             if key not in self._loaded:
+                if len(self._loaded) >= MAX_LOADED_ENGINES:
+                    raise ResourceExhausted(f"this server keeps at most {MAX_LOADED_ENGINES} engines loaded")
                 module = _module(family)
                 reason = module.probe()
                 if reason:
                     raise FailedPrecondition(f"engine {family} is not usable: {reason}")
                 self._loaded[key] = module.load(model, self.context)
             return self._loaded[key]
+
+    def require_offered(self, kind: Kind, spec: str) -> None:
+        """Raises NotFound unless a client may pick `spec`: a default, or an engine GetCapabilities lists.
+
+        Engines exist by the operator's choice only; a client's spec never creates a new variant.
+        """
+        if canonical_spec(spec, self.context) not in self.offered(kind):
+            offered = ", ".join(sorted(self.offered(kind))) or "none"
+            raise NotFound(
+                f"{kind.upper()} engine {echo_spec(spec)} is not offered here (offered: {offered})"
+            )
+
+    def offered(self, kind: Kind) -> frozenset[str]:
+        """Canonical specs a client may pick: the defaults and what `installed()` lists (cached)."""
+        now = time.monotonic()
+        if now - self._offered_at >= OFFERED_TTL_S:
+            infos = self.installed()
+            defaults = {"asr": self.default_asr, "mt": self.default_mt}
+            self._offered = {
+                k: frozenset(
+                    {canonical_spec(defaults[k], self.context)}
+                    | {canonical_spec(i.name, self.context) for i in infos if i.kind == k}
+                )
+                for k in ("asr", "mt")
+            }
+            self._offered_at = now
+        return self._offered[kind]
 
     def installed(self) -> list[EngineInfo]:
         """Every usable engine variant, without loading any model."""

@@ -158,6 +158,42 @@ def test_any_message_sequence_gets_a_documented_status(
     assert code in DOCUMENTED, f"{code} for {[r.WhichOneof('request') for r in requests]}"
 
 
+STREAM_SPECIALS = list("^$[]\\/@<>{}\0*#")
+texts = st.one_of(
+    st.text(max_size=60),
+    st.lists(
+        st.one_of(st.sampled_from(["the", "house", "big", "^", "x"]), st.sampled_from(STREAM_SPECIALS))
+    ).map(" ".join),
+    st.integers(10_001, 12_000).map(lambda n: "a" * n),
+)
+translate_requests = st.builds(
+    lambda src, tgt, items, engine: pb.TranslateTextRequest(
+        source_language=src, target_language=tgt, texts=items, engine=engine
+    ),
+    languages,
+    languages,
+    st.lists(texts, max_size=4),
+    st.sampled_from(
+        ["", "apertium", "apertium:,", "apertium:eng-spa", "seq2seq:nope", "pocketsphinx", "x" * 300]
+    ),
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(request=translate_requests)
+def test_any_translate_text_request_gets_a_documented_status(
+    stub: pb_grpc.InterpreterStub, request: pb.TranslateTextRequest
+) -> None:
+    try:
+        reply = stub.TranslateText(request, timeout=CALL_TIMEOUT_S)
+    except grpc.RpcError as exc:
+        assert exc.code() in DOCUMENTED, f"{exc.code()} {exc.details()}"
+        assert all(len(t) < 20 or t not in (exc.details() or "") for t in request.texts)  # no echoed input
+        return
+    assert len(reply.translations) == len(request.texts)
+    assert not any("\0" in t for t in reply.translations)
+
+
 def test_server_still_serves_after_the_fuzzing(
     server: _ThreadServer, stub: pb_grpc.InterpreterStub, chunks: list[bytes]
 ) -> None:

@@ -235,17 +235,27 @@ class Engine(_message.Message):
     def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[Engine.Kind, str]] = ..., languages: _Optional[_Iterable[str]] = ..., pairs: _Optional[_Iterable[_Union[LanguagePair, _Mapping]]] = ..., is_default: _Optional[bool] = ..., description: _Optional[str] = ...) -> None: ...
 
 class Capabilities(_message.Message):
-    __slots__ = ("engines", "sample_rates_hz", "encodings", "max_chunk_bytes", "max_segment_s", "max_stream_s")
+    __slots__ = ("engines", "sample_rates_hz", "encodings", "max_chunk_bytes", "max_segment_s", "max_stream_s", "max_translate_texts", "max_translate_text_chars", "max_translate_request_chars", "max_translate_concurrent_per_client", "max_unary_calls_per_min")
     ENGINES_FIELD_NUMBER: _ClassVar[int]
     SAMPLE_RATES_HZ_FIELD_NUMBER: _ClassVar[int]
     ENCODINGS_FIELD_NUMBER: _ClassVar[int]
     MAX_CHUNK_BYTES_FIELD_NUMBER: _ClassVar[int]
     MAX_SEGMENT_S_FIELD_NUMBER: _ClassVar[int]
     MAX_STREAM_S_FIELD_NUMBER: _ClassVar[int]
+    MAX_TRANSLATE_TEXTS_FIELD_NUMBER: _ClassVar[int]
+    MAX_TRANSLATE_TEXT_CHARS_FIELD_NUMBER: _ClassVar[int]
+    MAX_TRANSLATE_REQUEST_CHARS_FIELD_NUMBER: _ClassVar[int]
+    MAX_TRANSLATE_CONCURRENT_PER_CLIENT_FIELD_NUMBER: _ClassVar[int]
+    MAX_UNARY_CALLS_PER_MIN_FIELD_NUMBER: _ClassVar[int]
     engines: _containers.RepeatedCompositeFieldContainer[Engine]
     sample_rates_hz: _containers.RepeatedScalarFieldContainer[int]
     encodings: _containers.RepeatedScalarFieldContainer[AudioEncoding]
     max_chunk_bytes: int
     max_segment_s: float
     max_stream_s: float
-    def __init__(self, engines: _Optional[_Iterable[_Union[Engine, _Mapping]]] = ..., sample_rates_hz: _Optional[_Iterable[int]] = ..., encodings: _Optional[_Iterable[_Union[AudioEncoding, str]]] = ..., max_chunk_bytes: _Optional[int] = ..., max_segment_s: _Optional[float] = ..., max_stream_s: _Optional[float] = ...) -> None: ...
+    max_translate_texts: int
+    max_translate_text_chars: int
+    max_translate_request_chars: int
+    max_translate_concurrent_per_client: int
+    max_unary_calls_per_min: float
+    def __init__(self, engines: _Optional[_Iterable[_Union[Engine, _Mapping]]] = ..., sample_rates_hz: _Optional[_Iterable[int]] = ..., encodings: _Optional[_Iterable[_Union[AudioEncoding, str]]] = ..., max_chunk_bytes: _Optional[int] = ..., max_segment_s: _Optional[float] = ..., max_stream_s: _Optional[float] = ..., max_translate_texts: _Optional[int] = ..., max_translate_text_chars: _Optional[int] = ..., max_translate_request_chars: _Optional[int] = ..., max_translate_concurrent_per_client: _Optional[int] = ..., max_unary_calls_per_min: _Optional[float] = ...) -> None: ...
