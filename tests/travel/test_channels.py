@@ -12,9 +12,9 @@ from tolk.app.core.jsonl import JsonlEncoder
 from tolk.app.core.subtitles import to_srt
 from tolk.app.transport.convert import config_request, event_from_response
 from tolk.app.transport.events import StreamOptions
-from tolk.backend.events import Final as ServerFinal
-from tolk.backend.events import Translation as ServerTranslation
 from tolk.backend.servicer import event_to_proto, options_from_proto
+from tolk.common.events import Final as ServerFinal
+from tolk.common.events import Translation as ServerTranslation
 
 EVENTS = [
     Final(0, "Can you hear me?", "en", 1.0, 2.0, channel="me"),
@@ -51,8 +51,8 @@ def test_channel_and_conversation_travel_through_the_protocol() -> None:
     request = config_request(StreamOptions(source_language="", conversation=("en", "es"), channel="them"))
     options = options_from_proto(request.config)
     assert options.conversation == ("en", "es") and options.channel == "them"
-    final = event_from_response(event_to_proto(ServerFinal(3, "hola", "es", 0.0, 1.0, "them")), None)
+    final = event_from_response(event_to_proto(ServerFinal(3, "hola", "es", 0.0, 1.0, channel="them")), None)
     assert isinstance(final, Final) and final.channel == "them"
-    translation = ServerTranslation(3, "en", "pt", "olá", True, "me", "es")
+    translation = ServerTranslation(3, "en", "pt", "olá", True, channel="me", pivot_language="es")
     back = event_from_response(event_to_proto(translation), None)
     assert isinstance(back, Translation) and (back.channel, back.pivot_language) == ("me", "es")
