@@ -21,6 +21,7 @@ HOOKS: dict[str, tuple[str, str]] = {
     "serve": ("tolk.backend.cli", "run the gRPC interpreter server"),
     "models": ("tolk.models.cli", "list, fetch and check neural models"),
     "app": ("tolk.app.ui.launch", "start the desktop app"),
+    "pronounce": ("tolk.app.commands_pronounce", "score your pronunciation of a sentence (English)"),
 }
 FORMATS = ("text", "jsonl", "srt", "vtt")
 

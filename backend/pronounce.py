@@ -36,6 +36,9 @@ SCORE_SCALE = 60.0
 WEAK_BELOW = 60
 SUBSTITUTED_BELOW = 35
 MISSING_SILENCE_FRACTION = 0.8
+MISSING_SQUEEZED_SILENCE = 0.5
+MIN_PHONE_FRAMES = 3
+"""The model's phones have three emitting states: an alignment squeezing a word gives each phone 3 frames."""
 EXTRA_MIN_FRAMES = 15
 ALIGN_BEAM = 1e-300
 """The alignment must reach the end of the text even when a word was not said: no pruning."""
@@ -214,7 +217,9 @@ def _loop_frames(loop: list[tuple[str, int, int, float]]) -> tuple[np.ndarray, l
     return scores, heard
 
 
-def _phone(name: str, start: int, duration: int, ascore: int, free: np.ndarray, heard: list[str]) -> PhoneScore:
+def _phone(
+    name: str, start: int, duration: int, ascore: int, free: np.ndarray, heard: list[str]
+) -> PhoneScore:
     frames = slice(start, start + duration)
     gop = min(0.0, (ascore - float(free[frames].sum())) / max(duration, 1))
     window = heard[frames] or ["SIL"]
@@ -227,14 +232,19 @@ def _word(name: str, phones: list[PhoneScore], heard: list[str], start: int, dur
     score = round(sum(p.score * p.duration_s for p in phones) / frames)
     window = heard[start : start + duration]
     silent = sum(h in SILENCES for h in window) / max(len(window), 1)
+    squeezed = len(phones) > 1 and all(round(p.duration_s / FRAME_S) <= MIN_PHONE_FRAMES for p in phones)
     status: WordStatus = "ok"
-    if silent >= MISSING_SILENCE_FRACTION:
+    if silent >= MISSING_SILENCE_FRACTION or (
+        squeezed and score < SUBSTITUTED_BELOW and silent >= MISSING_SQUEEZED_SILENCE
+    ):
         status = "missing"
     elif score < SUBSTITUTED_BELOW:
         status = "substituted"
     elif score < WEAK_BELOW:
         status = "weak"
-    return WordScore(re.sub(r"\(\d+\)$", "", name), score, status, start * FRAME_S, duration * FRAME_S, tuple(phones))
+    return WordScore(
+        re.sub(r"\(\d+\)$", "", name), score, status, start * FRAME_S, duration * FRAME_S, tuple(phones)
+    )
 
 
 def _assemble(

@@ -20,6 +20,7 @@ from tolk.backend.engines.registry import Registry
 from tolk.backend.events import Final, Partial, SessionEvent, Started
 from tolk.backend.logs import SESSION_ID
 from tolk.backend.metrics import Metrics
+from tolk.backend.pronounce_service import PronounceService
 from tolk.backend.session import Session, open_session
 from tolk.backend.session_setup import SessionLimits, SessionOptions, SessionTracker, validate_options
 from tolk.common.errors import (
@@ -144,6 +145,7 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
         self._sessions = sessions
         self._executor = executor
         self._live: set[Session] = set()
+        self._pronounce = PronounceService(executor)
         self._metrics = metrics or Metrics()
         self._metrics.queue_depth.set_function(lambda: float(sum(s.queued for s in list(self._live))))
         self._limits = SessionLimits(
@@ -259,3 +261,12 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
         loop = asyncio.get_running_loop()
         infos = await loop.run_in_executor(self._executor, self._registry.installed)
         return build_capabilities(infos, self._config)
+
+    async def Pronounce(
+        self, request: pb.PronounceRequest, context: grpc.aio.ServicerContext
+    ) -> pb.PronounceResponse:
+        try:
+            return await self._pronounce.pronounce(request)
+        except TolkError as exc:
+            await context.abort(*status_of(exc))
+            raise AssertionError("context.abort raises") from exc

@@ -24,19 +24,21 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19tolk/v1/interpreter.proto\x12\x07tolk.v1\"a\n\x0b\x41udioFormat\x12(\n\x08\x65ncoding\x18\x01 \x01(\x0e\x32\x16.tolk.v1.AudioEncoding\x12\x16\n\x0esample_rate_hz\x18\x02 \x01(\x05\x12\x10\n\x08\x63hannels\x18\x03 \x01(\x05\"+\n\x10\x45nginePreference\x12\x0b\n\x03\x61sr\x18\x01 \x01(\t\x12\n\n\x02mt\x18\x02 \x01(\t\"\xb0\x02\n\rSessionConfig\x12\x17\n\x0fsource_language\x18\x01 \x01(\t\x12\x18\n\x10target_languages\x18\x02 \x03(\t\x12*\n\x0c\x61udio_format\x18\x03 \x01(\x0b\x32\x14.tolk.v1.AudioFormat\x12*\n\x07\x65ngines\x18\x04 \x01(\x0b\x32\x19.tolk.v1.EnginePreference\x12+\n\x0csegmentation\x18\x05 \x01(\x0e\x32\x15.tolk.v1.Segmentation\x12\x1b\n\x04task\x18\x06 \x01(\x0e\x32\r.tolk.v1.Task\x12\x18\n\x10\x64isable_partials\x18\x07 \x01(\x08\x12\x18\n\x10\x66irst_segment_id\x18\x08 \x01(\x04\x12\x16\n\x0e\x61udio_offset_s\x18\t \x01(\x01\"\x1a\n\nAudioChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\"\x92\x01\n\x0eSpeechBoundary\x12*\n\x04kind\x18\x01 \x01(\x0e\x32\x1c.tolk.v1.SpeechBoundary.Kind\x12\x14\n\x0c\x61udio_time_s\x18\x02 \x01(\x01\">\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x10\n\x0cSPEECH_START\x10\x01\x12\x0e\n\nSPEECH_END\x10\x02\"\x9a\x01\n\x10InterpretRequest\x12(\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x16.tolk.v1.SessionConfigH\x00\x12$\n\x05\x61udio\x18\x02 \x01(\x0b\x32\x13.tolk.v1.AudioChunkH\x00\x12+\n\x08\x62oundary\x18\x03 \x01(\x0b\x32\x17.tolk.v1.SpeechBoundaryH\x00\x42\t\n\x07request\"K\n\x0eSessionStarted\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x12\n\nasr_engine\x18\x02 \x01(\t\x12\x11\n\tmt_engine\x18\x03 \x01(\t\"\x87\x01\n\x07Partial\x12\x12\n\nsegment_id\x18\x01 \x01(\x04\x12\x13\n\x0bstable_text\x18\x02 \x01(\t\x12\x15\n\runstable_text\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x15\n\raudio_start_s\x18\x05 \x01(\x01\x12\x13\n\x0b\x61udio_end_s\x18\x06 \x01(\x01\"g\n\x05\x46inal\x12\x12\n\nsegment_id\x18\x01 \x01(\x04\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x15\n\raudio_start_s\x18\x04 \x01(\x01\x12\x13\n\x0b\x61udio_end_s\x18\x05 \x01(\x01\"s\n\x0bTranslation\x12\x12\n\nsegment_id\x18\x01 \x01(\x04\x12\x17\n\x0fsource_language\x18\x02 \x01(\t\x12\x17\n\x0ftarget_language\x18\x03 \x01(\t\x12\x0c\n\x04text\x18\x04 \x01(\t\x12\x10\n\x08is_final\x18\x05 \x01(\x08\"\xbb\x01\n\x11InterpretResponse\x12*\n\x07started\x18\x01 \x01(\x0b\x32\x17.tolk.v1.SessionStartedH\x00\x12#\n\x07partial\x18\x02 \x01(\x0b\x32\x10.tolk.v1.PartialH\x00\x12\x1f\n\x05\x66inal\x18\x03 \x01(\x0b\x32\x0e.tolk.v1.FinalH\x00\x12+\n\x0btranslation\x18\x04 \x01(\x0b\x32\x14.tolk.v1.TranslationH\x00\x42\x07\n\x05\x65vent\"g\n\x14TranslateTextRequest\x12\x17\n\x0fsource_language\x18\x01 \x01(\t\x12\x17\n\x0ftarget_language\x18\x02 \x01(\t\x12\r\n\x05texts\x18\x03 \x03(\t\x12\x0e\n\x06\x65ngine\x18\x04 \x01(\t\"=\n\x15TranslateTextResponse\x12\x14\n\x0ctranslations\x18\x01 \x03(\t\x12\x0e\n\x06\x65ngine\x18\x02 \x01(\t\"\x18\n\x16GetCapabilitiesRequest\".\n\x0cLanguagePair\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\x0e\n\x06target\x18\x02 \x01(\t\"\xcb\x01\n\x06\x45ngine\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\"\n\x04kind\x18\x02 \x01(\x0e\x32\x14.tolk.v1.Engine.Kind\x12\x11\n\tlanguages\x18\x03 \x03(\t\x12$\n\x05pairs\x18\x04 \x03(\x0b\x32\x15.tolk.v1.LanguagePair\x12\x12\n\nis_default\x18\x05 \x01(\x08\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\"-\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x07\n\x03\x41SR\x10\x01\x12\x06\n\x02MT\x10\x02\"\xba\x01\n\x0c\x43\x61pabilities\x12 \n\x07\x65ngines\x18\x01 \x03(\x0b\x32\x0f.tolk.v1.Engine\x12\x17\n\x0fsample_rates_hz\x18\x02 \x03(\x05\x12)\n\tencodings\x18\x03 \x03(\x0e\x32\x16.tolk.v1.AudioEncoding\x12\x17\n\x0fmax_chunk_bytes\x18\x04 \x01(\x05\x12\x15\n\rmax_segment_s\x18\x05 \x01(\x01\x12\x14\n\x0cmax_stream_s\x18\x06 \x01(\x01*J\n\rAudioEncoding\x12\x1e\n\x1a\x41UDIO_ENCODING_UNSPECIFIED\x10\x00\x12\x0c\n\x08LINEAR16\x10\x01\x12\x0b\n\x07\x46LOAT32\x10\x02*.\n\x0cSegmentation\x12\x0e\n\nSERVER_VAD\x10\x00\x12\x0e\n\nCLIENT_VAD\x10\x01*0\n\x04Task\x12\x0e\n\nTRANSCRIBE\x10\x00\x12\x18\n\x14TRANSLATE_TO_ENGLISH\x10\x01\x32\xf0\x01\n\x0bInterpreter\x12\x46\n\tInterpret\x12\x19.tolk.v1.InterpretRequest\x1a\x1a.tolk.v1.InterpretResponse(\x01\x30\x01\x12N\n\rTranslateText\x12\x1d.tolk.v1.TranslateTextRequest\x1a\x1e.tolk.v1.TranslateTextResponse\x12I\n\x0fGetCapabilities\x12\x1f.tolk.v1.GetCapabilitiesRequest\x1a\x15.tolk.v1.Capabilitiesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19tolk/v1/interpreter.proto\x12\x07tolk.v1\"a\n\x0b\x41udioFormat\x12(\n\x08\x65ncoding\x18\x01 \x01(\x0e\x32\x16.tolk.v1.AudioEncoding\x12\x16\n\x0esample_rate_hz\x18\x02 \x01(\x05\x12\x10\n\x08\x63hannels\x18\x03 \x01(\x05\"+\n\x10\x45nginePreference\x12\x0b\n\x03\x61sr\x18\x01 \x01(\t\x12\n\n\x02mt\x18\x02 \x01(\t\"\xb0\x02\n\rSessionConfig\x12\x17\n\x0fsource_language\x18\x01 \x01(\t\x12\x18\n\x10target_languages\x18\x02 \x03(\t\x12*\n\x0c\x61udio_format\x18\x03 \x01(\x0b\x32\x14.tolk.v1.AudioFormat\x12*\n\x07\x65ngines\x18\x04 \x01(\x0b\x32\x19.tolk.v1.EnginePreference\x12+\n\x0csegmentation\x18\x05 \x01(\x0e\x32\x15.tolk.v1.Segmentation\x12\x1b\n\x04task\x18\x06 \x01(\x0e\x32\r.tolk.v1.Task\x12\x18\n\x10\x64isable_partials\x18\x07 \x01(\x08\x12\x18\n\x10\x66irst_segment_id\x18\x08 \x01(\x04\x12\x16\n\x0e\x61udio_offset_s\x18\t \x01(\x01\"\x1a\n\nAudioChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\"\x92\x01\n\x0eSpeechBoundary\x12*\n\x04kind\x18\x01 \x01(\x0e\x32\x1c.tolk.v1.SpeechBoundary.Kind\x12\x14\n\x0c\x61udio_time_s\x18\x02 \x01(\x01\">\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x10\n\x0cSPEECH_START\x10\x01\x12\x0e\n\nSPEECH_END\x10\x02\"\x9a\x01\n\x10InterpretRequest\x12(\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x16.tolk.v1.SessionConfigH\x00\x12$\n\x05\x61udio\x18\x02 \x01(\x0b\x32\x13.tolk.v1.AudioChunkH\x00\x12+\n\x08\x62oundary\x18\x03 \x01(\x0b\x32\x17.tolk.v1.SpeechBoundaryH\x00\x42\t\n\x07request\"K\n\x0eSessionStarted\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x12\n\nasr_engine\x18\x02 \x01(\t\x12\x11\n\tmt_engine\x18\x03 \x01(\t\"\x87\x01\n\x07Partial\x12\x12\n\nsegment_id\x18\x01 \x01(\x04\x12\x13\n\x0bstable_text\x18\x02 \x01(\t\x12\x15\n\runstable_text\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x15\n\raudio_start_s\x18\x05 \x01(\x01\x12\x13\n\x0b\x61udio_end_s\x18\x06 \x01(\x01\"g\n\x05\x46inal\x12\x12\n\nsegment_id\x18\x01 \x01(\x04\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x15\n\raudio_start_s\x18\x04 \x01(\x01\x12\x13\n\x0b\x61udio_end_s\x18\x05 \x01(\x01\"s\n\x0bTranslation\x12\x12\n\nsegment_id\x18\x01 \x01(\x04\x12\x17\n\x0fsource_language\x18\x02 \x01(\t\x12\x17\n\x0ftarget_language\x18\x03 \x01(\t\x12\x0c\n\x04text\x18\x04 \x01(\t\x12\x10\n\x08is_final\x18\x05 \x01(\x08\"\xbb\x01\n\x11InterpretResponse\x12*\n\x07started\x18\x01 \x01(\x0b\x32\x17.tolk.v1.SessionStartedH\x00\x12#\n\x07partial\x18\x02 \x01(\x0b\x32\x10.tolk.v1.PartialH\x00\x12\x1f\n\x05\x66inal\x18\x03 \x01(\x0b\x32\x0e.tolk.v1.FinalH\x00\x12+\n\x0btranslation\x18\x04 \x01(\x0b\x32\x14.tolk.v1.TranslationH\x00\x42\x07\n\x05\x65vent\"\x90\x01\n\x14TranslateTextRequest\x12\x17\n\x0fsource_language\x18\x01 \x01(\t\x12\x17\n\x0ftarget_language\x18\x02 \x01(\t\x12\r\n\x05texts\x18\x03 \x03(\t\x12\x0e\n\x06\x65ngine\x18\x04 \x01(\t\x12\'\n\x08glossary\x18< \x03(\x0b\x32\x15.tolk.v1.GlossaryTerm\"j\n\x15TranslateTextResponse\x12\x14\n\x0ctranslations\x18\x01 \x03(\t\x12\x0e\n\x06\x65ngine\x18\x02 \x01(\t\x12+\n\rglossary_used\x18< \x03(\x0b\x32\x14.tolk.v1.GlossaryUse\"\x18\n\x16GetCapabilitiesRequest\".\n\x0cLanguagePair\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\x0e\n\x06target\x18\x02 \x01(\t\"\xcb\x01\n\x06\x45ngine\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\"\n\x04kind\x18\x02 \x01(\x0e\x32\x14.tolk.v1.Engine.Kind\x12\x11\n\tlanguages\x18\x03 \x03(\t\x12$\n\x05pairs\x18\x04 \x03(\x0b\x32\x15.tolk.v1.LanguagePair\x12\x12\n\nis_default\x18\x05 \x01(\x08\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\"-\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x07\n\x03\x41SR\x10\x01\x12\x06\n\x02MT\x10\x02\"\xba\x01\n\x0c\x43\x61pabilities\x12 \n\x07\x65ngines\x18\x01 \x03(\x0b\x32\x0f.tolk.v1.Engine\x12\x17\n\x0fsample_rates_hz\x18\x02 \x03(\x05\x12)\n\tencodings\x18\x03 \x03(\x0e\x32\x16.tolk.v1.AudioEncoding\x12\x17\n\x0fmax_chunk_bytes\x18\x04 \x01(\x05\x12\x15\n\rmax_segment_s\x18\x05 \x01(\x01\x12\x14\n\x0cmax_stream_s\x18\x06 \x01(\x01\"\x9a\x01\n\x0cGlossaryTerm\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\x33\n\x07targets\x18\x02 \x03(\x0b\x32\".tolk.v1.GlossaryTerm.TargetsEntry\x12\x15\n\rpronunciation\x18\x03 \x01(\t\x1a.\n\x0cTargetsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x1c\n\x0bGlossaryUse\x12\r\n\x05terms\x18\x01 \x03(\t\"Y\n\x10PronounceRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\r\n\x05\x61udio\x18\x02 \x01(\x0c\x12\x16\n\x0esample_rate_hz\x18\x03 \x01(\x05\x12\x10\n\x08language\x18\x04 \x01(\t\"p\n\x0fPronouncedPhone\x12\r\n\x05phone\x18\x01 \x01(\t\x12\x0f\n\x07start_s\x18\x02 \x01(\x01\x12\x12\n\nduration_s\x18\x03 \x01(\x01\x12\r\n\x05score\x18\x04 \x01(\x05\x12\x0b\n\x03gop\x18\x05 \x01(\x01\x12\r\n\x05heard\x18\x06 \x01(\t\"\x8c\x01\n\x0ePronouncedWord\x12\x0c\n\x04word\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\x05\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x0f\n\x07start_s\x18\x04 \x01(\x01\x12\x12\n\nduration_s\x18\x05 \x01(\x01\x12(\n\x06phones\x18\x06 \x03(\x0b\x32\x18.tolk.v1.PronouncedPhone\"B\n\x0b\x45xtraSpeech\x12\x0f\n\x07start_s\x18\x01 \x01(\x01\x12\x12\n\nduration_s\x18\x02 \x01(\x01\x12\x0e\n\x06phones\x18\x03 \x03(\t\"}\n\x11PronounceResponse\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\x05\x12&\n\x05words\x18\x03 \x03(\x0b\x32\x17.tolk.v1.PronouncedWord\x12#\n\x05\x65xtra\x18\x04 \x03(\x0b\x32\x14.tolk.v1.ExtraSpeech*J\n\rAudioEncoding\x12\x1e\n\x1a\x41UDIO_ENCODING_UNSPECIFIED\x10\x00\x12\x0c\n\x08LINEAR16\x10\x01\x12\x0b\n\x07\x46LOAT32\x10\x02*.\n\x0cSegmentation\x12\x0e\n\nSERVER_VAD\x10\x00\x12\x0e\n\nCLIENT_VAD\x10\x01*0\n\x04Task\x12\x0e\n\nTRANSCRIBE\x10\x00\x12\x18\n\x14TRANSLATE_TO_ENGLISH\x10\x01\x32\xb4\x02\n\x0bInterpreter\x12\x46\n\tInterpret\x12\x19.tolk.v1.InterpretRequest\x1a\x1a.tolk.v1.InterpretResponse(\x01\x30\x01\x12N\n\rTranslateText\x12\x1d.tolk.v1.TranslateTextRequest\x1a\x1e.tolk.v1.TranslateTextResponse\x12I\n\x0fGetCapabilities\x12\x1f.tolk.v1.GetCapabilitiesRequest\x1a\x15.tolk.v1.Capabilities\x12\x42\n\tPronounce\x12\x19.tolk.v1.PronounceRequest\x1a\x1a.tolk.v1.PronounceResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tolk.v1.interpreter_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_AUDIOENCODING']._serialized_start=2087
-  _globals['_AUDIOENCODING']._serialized_end=2161
-  _globals['_SEGMENTATION']._serialized_start=2163
-  _globals['_SEGMENTATION']._serialized_end=2209
-  _globals['_TASK']._serialized_start=2211
-  _globals['_TASK']._serialized_end=2259
+  _globals['_GLOSSARYTERM_TARGETSENTRY']._loaded_options = None
+  _globals['_GLOSSARYTERM_TARGETSENTRY']._serialized_options = b'8\001'
+  _globals['_AUDIOENCODING']._serialized_start=2904
+  _globals['_AUDIOENCODING']._serialized_end=2978
+  _globals['_SEGMENTATION']._serialized_start=2980
+  _globals['_SEGMENTATION']._serialized_end=3026
+  _globals['_TASK']._serialized_start=3028
+  _globals['_TASK']._serialized_end=3076
   _globals['_AUDIOFORMAT']._serialized_start=38
   _globals['_AUDIOFORMAT']._serialized_end=135
   _globals['_ENGINEPREFERENCE']._serialized_start=137
@@ -61,20 +63,36 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TRANSLATION']._serialized_end=1258
   _globals['_INTERPRETRESPONSE']._serialized_start=1261
   _globals['_INTERPRETRESPONSE']._serialized_end=1448
-  _globals['_TRANSLATETEXTREQUEST']._serialized_start=1450
-  _globals['_TRANSLATETEXTREQUEST']._serialized_end=1553
-  _globals['_TRANSLATETEXTRESPONSE']._serialized_start=1555
-  _globals['_TRANSLATETEXTRESPONSE']._serialized_end=1616
-  _globals['_GETCAPABILITIESREQUEST']._serialized_start=1618
-  _globals['_GETCAPABILITIESREQUEST']._serialized_end=1642
-  _globals['_LANGUAGEPAIR']._serialized_start=1644
-  _globals['_LANGUAGEPAIR']._serialized_end=1690
-  _globals['_ENGINE']._serialized_start=1693
-  _globals['_ENGINE']._serialized_end=1896
-  _globals['_ENGINE_KIND']._serialized_start=1851
-  _globals['_ENGINE_KIND']._serialized_end=1896
-  _globals['_CAPABILITIES']._serialized_start=1899
-  _globals['_CAPABILITIES']._serialized_end=2085
-  _globals['_INTERPRETER']._serialized_start=2262
-  _globals['_INTERPRETER']._serialized_end=2502
+  _globals['_TRANSLATETEXTREQUEST']._serialized_start=1451
+  _globals['_TRANSLATETEXTREQUEST']._serialized_end=1595
+  _globals['_TRANSLATETEXTRESPONSE']._serialized_start=1597
+  _globals['_TRANSLATETEXTRESPONSE']._serialized_end=1703
+  _globals['_GETCAPABILITIESREQUEST']._serialized_start=1705
+  _globals['_GETCAPABILITIESREQUEST']._serialized_end=1729
+  _globals['_LANGUAGEPAIR']._serialized_start=1731
+  _globals['_LANGUAGEPAIR']._serialized_end=1777
+  _globals['_ENGINE']._serialized_start=1780
+  _globals['_ENGINE']._serialized_end=1983
+  _globals['_ENGINE_KIND']._serialized_start=1938
+  _globals['_ENGINE_KIND']._serialized_end=1983
+  _globals['_CAPABILITIES']._serialized_start=1986
+  _globals['_CAPABILITIES']._serialized_end=2172
+  _globals['_GLOSSARYTERM']._serialized_start=2175
+  _globals['_GLOSSARYTERM']._serialized_end=2329
+  _globals['_GLOSSARYTERM_TARGETSENTRY']._serialized_start=2283
+  _globals['_GLOSSARYTERM_TARGETSENTRY']._serialized_end=2329
+  _globals['_GLOSSARYUSE']._serialized_start=2331
+  _globals['_GLOSSARYUSE']._serialized_end=2359
+  _globals['_PRONOUNCEREQUEST']._serialized_start=2361
+  _globals['_PRONOUNCEREQUEST']._serialized_end=2450
+  _globals['_PRONOUNCEDPHONE']._serialized_start=2452
+  _globals['_PRONOUNCEDPHONE']._serialized_end=2564
+  _globals['_PRONOUNCEDWORD']._serialized_start=2567
+  _globals['_PRONOUNCEDWORD']._serialized_end=2707
+  _globals['_EXTRASPEECH']._serialized_start=2709
+  _globals['_EXTRASPEECH']._serialized_end=2775
+  _globals['_PRONOUNCERESPONSE']._serialized_start=2777
+  _globals['_PRONOUNCERESPONSE']._serialized_end=2902
+  _globals['_INTERPRETER']._serialized_start=3079
+  _globals['_INTERPRETER']._serialized_end=3387
 # @@protoc_insertion_point(module_scope)
