@@ -6,9 +6,9 @@ which gives the best log-likelihood any phone sequence reaches over those frames
 difference per frame (<= 0 when the alignment is as good as anything the model can find). Scores map GOP
 to 0-100; a word's score is the mean of its phones' scores weighted by their frames.
 
-Words: `missing` when the phone loop hears silence over most of the word's frames (nothing was said
-there), `substituted` when its score is below SUBSTITUTED_BELOW (something else was said), `weak` below
-WEAK_BELOW, else `ok`. Speech the loop hears where the alignment placed silence is reported as `extra`.
+Words scoring below SUBSTITUTED_BELOW did not sound like the target: `missing` when the phone loop
+hears silence over at least half of the word's frames (nothing was said there), else `substituted`
+(something else was said); `weak` below WEAK_BELOW; else `ok`. Speech the loop hears where the alignment placed silence is reported as `extra`.
 """
 
 from __future__ import annotations
@@ -34,11 +34,8 @@ LOG_BASE = 1.0001
 SCORE_SCALE = 60.0
 """GOP per frame (log_1.0001 units) at which the score falls to 100/e; fitted on espeak-ng and LibriVox."""
 WEAK_BELOW = 60
-SUBSTITUTED_BELOW = 35
-MISSING_SILENCE_FRACTION = 0.8
-MISSING_SQUEEZED_SILENCE = 0.5
-MIN_PHONE_FRAMES = 3
-"""The model's phones have three emitting states: an alignment squeezing a word gives each phone 3 frames."""
+SUBSTITUTED_BELOW = 40
+MISSING_SILENCE_FRACTION = 0.5
 EXTRA_MIN_FRAMES = 15
 ALIGN_BEAM = 1e-300
 """The alignment must reach the end of the text even when a word was not said: no pruning."""
@@ -232,14 +229,9 @@ def _word(name: str, phones: list[PhoneScore], heard: list[str], start: int, dur
     score = round(sum(p.score * p.duration_s for p in phones) / frames)
     window = heard[start : start + duration]
     silent = sum(h in SILENCES for h in window) / max(len(window), 1)
-    squeezed = len(phones) > 1 and all(round(p.duration_s / FRAME_S) <= MIN_PHONE_FRAMES for p in phones)
     status: WordStatus = "ok"
-    if silent >= MISSING_SILENCE_FRACTION or (
-        squeezed and score < SUBSTITUTED_BELOW and silent >= MISSING_SQUEEZED_SILENCE
-    ):
-        status = "missing"
-    elif score < SUBSTITUTED_BELOW:
-        status = "substituted"
+    if score < SUBSTITUTED_BELOW:
+        status = "missing" if silent >= MISSING_SILENCE_FRACTION else "substituted"
     elif score < WEAK_BELOW:
         status = "weak"
     return WordScore(
