@@ -8,7 +8,8 @@ to 0-100; a word's score is the mean of its phones' scores weighted by their fra
 
 Words scoring below SUBSTITUTED_BELOW did not sound like the target: `missing` when the phone loop
 hears silence over at least half of the word's frames (nothing was said there), else `substituted`
-(something else was said); `weak` below WEAK_BELOW; else `ok`. Speech the loop hears where the alignment placed silence is reported as `extra`.
+(something else was said); `weak` below WEAK_BELOW; else `ok`. Speech the loop hears where the
+alignment placed silence is reported as `extra`.
 """
 
 from __future__ import annotations
