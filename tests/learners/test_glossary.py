@@ -48,7 +48,7 @@ def test_file_format(glossary: Glossary) -> None:
 def test_bad_file_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(InvalidArgument, match="header starting with 'source'"):
         parse_glossary(["term\tes", "a\tb"])
-    with pytest.raises(InvalidArgument, match="g.tsv:3: 3 cells"):
+    with pytest.raises(InvalidArgument, match=r"g\.tsv:3: 3 cells"):
         parse_glossary(["source\tes", "a\tb", "c\td\te"], name="g.tsv")
     with pytest.raises(InvalidArgument, match="cannot read glossary"):
         load_glossary(tmp_path / "none.tsv")
