@@ -15,6 +15,7 @@ from typing import Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from tolk.common.glossary import Glossary
 from tolk.common.langcodes import LanguagePair
 
 SAMPLE_RATE_HZ = 16_000
@@ -31,10 +32,12 @@ class AsrOptions:
     Attributes:
         language: ISO 639-1 code of the speech, or None to let the engine detect it.
         task: "transcribe", or "translate" to recognize straight into English (engines that can).
+        glossary: terms to bias recognition towards (dictionary entries, prompts, hotwords), or None.
     """
 
     language: str | None = None
     task: Task = "transcribe"
+    glossary: Glossary | None = None
 
 
 @dataclass(frozen=True)
