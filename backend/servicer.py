@@ -18,6 +18,7 @@ from tolk.backend.capabilities import build_capabilities
 from tolk.backend.config import SUPPORTED_SAMPLE_RATES_HZ, ServerConfig
 from tolk.backend.engines.registry import Registry
 from tolk.backend.events import Final, Partial, SessionEvent, Started
+from tolk.backend.glossary_rpc import glossary_from_proto, translate_with_glossary
 from tolk.backend.logs import SESSION_ID
 from tolk.backend.metrics import Metrics
 from tolk.backend.pronounce_service import PronounceService
@@ -252,6 +253,9 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
             raise NotFound(f"MT engine {mt.name} has no pair {source}-{target}")
         if source == target or not texts:
             return pb.TranslateTextResponse(translations=texts, engine=mt.name)
+        if request.glossary:
+            glossary = glossary_from_proto(request.glossary)
+            return await translate_with_glossary(mt, glossary, texts, source, target, self._executor)
         out = await loop.run_in_executor(self._executor, mt.translate, texts, source, target)
         return pb.TranslateTextResponse(translations=out, engine=mt.name)
 

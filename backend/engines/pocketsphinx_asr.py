@@ -103,7 +103,7 @@ def add_glossary_words(decoder: Any, glossary: Glossary | None) -> bool:
         try:
             decoder.add_word(word, phones, True)
         except (RuntimeError, ValueError) as exc:
-            raise InvalidArgument(f"glossary pronunciation {phones!r} of {word!r} is not valid: {exc}") from exc
+            raise InvalidArgument(f"glossary pronunciation {phones!r} of {word!r} is invalid: {exc}") from exc
     return bool(words)
 
 

@@ -12,7 +12,9 @@ from tolk.common.glossary import parse_glossary, whisper_hints
 from .conftest import Speak
 
 TERM = "Zylatrol"  # a made-up drug name: no recognizer has it in its vocabulary
-GLOSSARY = parse_glossary(["source\tes\tpron", f"{TERM}\t{TERM}\tZ AY L AH T R AA L", "heart attack\tinfarto\t"])
+GLOSSARY = parse_glossary(
+    ["source\tes\tpron", f"{TERM}\t{TERM}\tZ AY L AH T R AA L", "heart attack\tinfarto\t"]
+)
 
 
 def test_whisper_hears_the_term_only_with_the_glossary(whisper_base: Any, speak: Speak) -> None:
