@@ -7,14 +7,20 @@ needs no download: PocketSphinx's bundled en-US model).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
-from typing import Any
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tolk.app.audio.files import read_audio
 from tolk.app.commands import EXIT_CODES_HELP, EXIT_OK, _client, _guarded
-from tolk.app.core.pronunciation import to_json, to_text
+from tolk.app.core.pronunciation import Pronunciation, to_json, to_text
 from tolk.common.dsp import float32_to_pcm16
+
+if TYPE_CHECKING:
+    from tolk.app.transport.client import InterpreterClient
 
 SAMPLE_RATE_HZ = 16_000
 
@@ -37,6 +43,12 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text", help="text for people, json")
     _add_connection(parser, os.environ)
     parser.add_argument("--verbose", action="store_true", help="show warnings and errors with details")
+
+
+async def pronounce_file(client: Awaitable[InterpreterClient], text: str, path: Path) -> Pronunciation:
+    """Reads `path` and scores it as a reading of `text` (the app's Pronunciation tab)."""
+    samples = await asyncio.to_thread(read_audio, path)
+    return await (await client).pronounce(text, float32_to_pcm16(samples), SAMPLE_RATE_HZ)
 
 
 async def _pronounce(args: argparse.Namespace) -> int:
