@@ -50,10 +50,10 @@ def result_html(result: Pronunciation) -> str:
     words = "".join(word_html(w) for w in result.words)
     rows = []
     for word in result.to_practice:
-        phones = " ".join(
+        phones = " · ".join(
             f"<span style='color:{'#c62828' if p.score < 60 else '#1b7f3b'}'>{p.phone}"
             f"{'' if p.score >= 60 or p.heard in ('SIL', p.phone) else ' (heard ' + p.heard + ')'}"
-            f" {p.score}</span>"
+            f" <small>{p.score}</small></span>"
             for p in word.phones
         )
         rows.append(f"<li><b>{html.escape(word.word)}</b> — {word.status}, {word.score}/100: {phones}</li>")

@@ -31,7 +31,7 @@ def test_pronunciation_tab_scores_a_reading_and_highlights_the_substituted_word(
         with qtbot.waitSignal(tab.scored, timeout=60_000) as blocker:
             tab.score_file(wav)
         result = blocker.args[0]
-        assert [w.word for w in result.to_practice][0] == "fox"
+        assert result.to_practice[0].word == "fox"
         assert "practice: fox" in tab.status.text()
         page = tab.result.toHtml()
         assert "fox" in page and "#c62828" in page  # the substituted word is shown in red
