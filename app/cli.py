@@ -118,6 +118,9 @@ def _add_translate(subparsers: Any, env: Mapping[str, str]) -> None:
         "--server-vad", action="store_true", help="send continuous audio and let the server segment it"
     )
     parser.add_argument("--no-partials", action="store_true", help="finals and translations only")
+    parser.add_argument(
+        "--glossary", metavar="FILE", help="terms to recognize and to translate as given (TSV/CSV, see docs)"
+    )
     parser.add_argument("--verbose", action="store_true", help="show warnings and errors with details")
     parser.set_defaults(run=run_translate)
 

@@ -46,6 +46,7 @@ class Translation:
     target_language: str
     text: str
     is_final: bool
+    glossary_terms: tuple[str, ...] = ()
 
 
 SessionEvent = Started | Partial | Final | Translation

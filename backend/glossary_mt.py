@@ -10,11 +10,13 @@ engine sees less context. Target inflection is left to the engine: the term is i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tolk.backend.engines.base import MtEngine
 from tolk.common.glossary import Glossary, restore
+
+TranslateFn = Callable[[Sequence[str], str, str], list[tuple[str, tuple[str, ...]]]]
 
 
 @dataclass(frozen=True)
@@ -69,3 +71,13 @@ class GlossaryTranslator:
             elif piece.strip():
                 out.append(next(outputs).strip())
         return " ".join(part for part in out if part)
+
+
+def glossary_translate(engine: MtEngine, glossary: Glossary | None) -> TranslateFn:
+    """A batch translate function returning (text, applied terms); plain MT when there is no glossary."""
+    if glossary is None or not len(glossary):
+        return lambda texts, source, target: [(t, ()) for t in engine.translate(texts, source, target)]
+    translator = GlossaryTranslator(engine, glossary)
+    return lambda texts, source, target: [
+        (r.text, r.terms) for r in translator.translate(texts, source, target)
+    ]

@@ -88,6 +88,7 @@ def options_from_proto(config: pb.SessionConfig) -> SessionOptions:
         audio_offset_s=config.audio_offset_s,
         asr=config.engines.asr.strip(),
         mt=config.engines.mt.strip(),
+        glossary=glossary_from_proto(config.glossary) if config.glossary else None,
     )
 
 
@@ -126,6 +127,7 @@ def event_to_proto(event: SessionEvent) -> pb.InterpretResponse:
             target_language=event.target_language,
             text=event.text,
             is_final=event.is_final,
+            glossary_terms=event.glossary_terms,
         )
     )
 

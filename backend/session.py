@@ -26,6 +26,7 @@ from tolk.backend.engines.base import (
     Samples,
 )
 from tolk.backend.events import Final, Outbox, Partial, SessionEvent, Started, Translation
+from tolk.backend.glossary_mt import glossary_translate
 from tolk.backend.session_setup import EngineSource, SessionLimits, SessionOptions, resolve_engines
 from tolk.common.dsp import StreamResampler, bytes_to_float32, pcm16_to_float32
 from tolk.common.errors import (
@@ -311,8 +312,10 @@ class Session:
     async def _translate_final(self, final: Final) -> None:
         try:
             texts = await asyncio.gather(*(self._translate(final, t) for t in self.options.target_languages))
-            for target, text in zip(self.options.target_languages, texts, strict=True):
-                await self.outbox.put(Translation(final.segment_id, final.language, target, text, True))
+            for target, (text, terms) in zip(self.options.target_languages, texts, strict=True):
+                await self.outbox.put(
+                    Translation(final.segment_id, final.language, target, text, True, terms)
+                )
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -320,19 +323,20 @@ class Session:
                 log.exception("translation failed in session %s", self.session_id)
             await self.outbox.fail(exc)
 
-    async def _translate(self, final: Final, target: str) -> str:
+    async def _translate(self, final: Final, target: str) -> tuple[str, tuple[str, ...]]:
+        """The translation and the glossary terms forced into it."""
         if not final.text or final.language == target or self._mt is None:
-            return final.text
-        mt = self._mt
+            return final.text, ()
+        translate = glossary_translate(self._mt, self.options.glossary)
         loop = asyncio.get_running_loop()
         try:
             out = await loop.run_in_executor(
-                self._executor, lambda: mt.translate([final.text], final.language, target)
+                self._executor, lambda: translate([final.text], final.language, target)
             )
         except NotFound:  # a detected language the MT engine lacks: the caption stays untranslated
             log.warning("no %s-%s translation in session %s", final.language, target, self.session_id)
-            return ""
-        return out[0] if out else ""
+            return "", ()
+        return out[0] if out else ("", ())
 
 
 def _accept_then_partial(stream: AsrStream, samples: Samples, want_partial: bool) -> Hypothesis | None:

@@ -9,6 +9,7 @@ from typing import Literal, Protocol
 
 from tolk.backend.engines.base import SAMPLE_RATE_HZ, AsrEngine, AsrOptions, AsrStream, MtEngine
 from tolk.common.errors import InvalidArgument, NotFound, ResourceExhausted
+from tolk.common.glossary import Glossary
 from tolk.common.vad import VadOptions
 
 Encoding = Literal["linear16", "float32"]
@@ -36,6 +37,7 @@ class SessionOptions:
         disable_partials: send finals and translations only.
         first_segment_id / audio_offset_s: where this stream continues a longer conversation.
         asr / mt: engine specs; empty means the server default.
+        glossary: terms recognition is biased towards and translation must use (None: no glossary).
     """
 
     source_language: str | None
@@ -49,6 +51,7 @@ class SessionOptions:
     audio_offset_s: float = 0.0
     asr: str = ""
     mt: str = ""
+    glossary: Glossary | None = None
 
 
 @dataclass(frozen=True)
@@ -131,5 +134,7 @@ def resolve_engines(options: SessionOptions, registry: EngineSource) -> SessionE
     mt = registry.mt(options.mt or None) if options.target_languages else None
     _check_languages(options, asr, mt)
     task: Literal["transcribe", "translate"] = "translate" if options.translate_to_english else "transcribe"
-    stream = asr.open_stream(AsrOptions(language=options.source_language, task=task))
+    stream = asr.open_stream(
+        AsrOptions(language=options.source_language, task=task, glossary=options.glossary)
+    )
     return SessionEngines(asr, stream, mt)

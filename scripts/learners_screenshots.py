@@ -42,7 +42,8 @@ def main(folder: Path) -> None:
             [
                 "patient reports dizziness since monday period",
                 "take five milligrams of metformin twice a day period new paragraph",
-                "blood pressure one hundred and thirty over eighty comma saturation ninety seven percent period",
+                "blood pressure one hundred and thirty over eighty comma"
+                " saturation ninety seven percent period",
                 "follow up in two weeks period",
             ]
         ):

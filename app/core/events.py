@@ -66,6 +66,7 @@ class Translation:
     text: str
     is_final: bool
     wall_s: float | None = None
+    glossary_terms: tuple[str, ...] = ()
 
 
 ConnectionStatus = Literal["connected", "reconnecting", "closed"]

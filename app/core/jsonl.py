@@ -2,7 +2,8 @@
 
 Every object has `type` (started|partial|final|translation|connection), `segment`, `lang`, `text`,
 `audio_start_s`, `audio_end_s` and `wall_s` (null where not applicable). Translations carry the audio
-times of their segment (remembered from its partials/final), plus `source_lang` and `is_final`;
+times of their segment (remembered from its partials/final), plus `source_lang`, `is_final` and
+`glossary` (the glossary terms forced into it, when any);
 partials add `stable` and `unstable`.
 """
 
@@ -49,7 +50,8 @@ class JsonlEncoder:
         record = self._record(
             "translation", event.segment_id, event.target_language, event.text, times_or_none, event.wall_s
         )
-        return record | {"source_lang": event.source_language, "is_final": event.is_final}
+        record |= {"source_lang": event.source_language, "is_final": event.is_final}
+        return record | ({"glossary": list(event.glossary_terms)} if event.glossary_terms else {})
 
     @staticmethod
     def _record(

@@ -47,6 +47,10 @@ def config_request(options: StreamOptions) -> pb.InterpretRequest:
         disable_partials=options.disable_partials,
         first_segment_id=options.first_segment_id,
         audio_offset_s=options.audio_offset_s,
+        glossary=[
+            pb.GlossaryTerm(source=t.source, targets=t.targets, pronunciation=t.pronunciation)
+            for t in options.glossary
+        ],
     )
     return pb.InterpretRequest(config=config)
 
@@ -72,7 +76,10 @@ def event_from_response(response: pb.InterpretResponse, wall_s: float | None) ->
         return Final(f.segment_id, f.text, f.language, f.audio_start_s, f.audio_end_s, wall_s)
     if kind == "translation":
         t = response.translation
-        return Translation(t.segment_id, t.source_language, t.target_language, t.text, t.is_final, wall_s)
+        terms = tuple(t.glossary_terms)
+        return Translation(
+            t.segment_id, t.source_language, t.target_language, t.text, t.is_final, wall_s, terms
+        )
     if kind == "started":
         s = response.started
         return Started(s.session_id, s.asr_engine, s.mt_engine, wall_s)

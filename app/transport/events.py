@@ -19,6 +19,7 @@ from tolk.app.core.events import (
     Started,
     Translation,
 )
+from tolk.common.glossary import GlossaryTerm
 
 __all__ = [
     "AudioChunk",
@@ -55,6 +56,7 @@ class StreamOptions:
         disable_partials: ask the server for finals and translations only.
         first_segment_id: id of this stream's first segment (a reconnecting session continues the count).
         audio_offset_s: conversation time of this stream's timeline origin.
+        glossary: terms recognition is biased towards and translation must use.
     """
 
     source_language: str = "en"
@@ -67,6 +69,7 @@ class StreamOptions:
     disable_partials: bool = False
     first_segment_id: int = 0
     audio_offset_s: float = 0.0
+    glossary: tuple[GlossaryTerm, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ class EnginePreference(_message.Message):
     def __init__(self, asr: _Optional[str] = ..., mt: _Optional[str] = ...) -> None: ...
 
 class SessionConfig(_message.Message):
-    __slots__ = ("source_language", "target_languages", "audio_format", "engines", "segmentation", "task", "disable_partials", "first_segment_id", "audio_offset_s")
+    __slots__ = ("source_language", "target_languages", "audio_format", "engines", "segmentation", "task", "disable_partials", "first_segment_id", "audio_offset_s", "glossary")
     SOURCE_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     TARGET_LANGUAGES_FIELD_NUMBER: _ClassVar[int]
     AUDIO_FORMAT_FIELD_NUMBER: _ClassVar[int]
@@ -59,6 +59,7 @@ class SessionConfig(_message.Message):
     DISABLE_PARTIALS_FIELD_NUMBER: _ClassVar[int]
     FIRST_SEGMENT_ID_FIELD_NUMBER: _ClassVar[int]
     AUDIO_OFFSET_S_FIELD_NUMBER: _ClassVar[int]
+    GLOSSARY_FIELD_NUMBER: _ClassVar[int]
     source_language: str
     target_languages: _containers.RepeatedScalarFieldContainer[str]
     audio_format: AudioFormat
@@ -68,7 +69,8 @@ class SessionConfig(_message.Message):
     disable_partials: bool
     first_segment_id: int
     audio_offset_s: float
-    def __init__(self, source_language: _Optional[str] = ..., target_languages: _Optional[_Iterable[str]] = ..., audio_format: _Optional[_Union[AudioFormat, _Mapping]] = ..., engines: _Optional[_Union[EnginePreference, _Mapping]] = ..., segmentation: _Optional[_Union[Segmentation, str]] = ..., task: _Optional[_Union[Task, str]] = ..., disable_partials: _Optional[bool] = ..., first_segment_id: _Optional[int] = ..., audio_offset_s: _Optional[float] = ...) -> None: ...
+    glossary: _containers.RepeatedCompositeFieldContainer[GlossaryTerm]
+    def __init__(self, source_language: _Optional[str] = ..., target_languages: _Optional[_Iterable[str]] = ..., audio_format: _Optional[_Union[AudioFormat, _Mapping]] = ..., engines: _Optional[_Union[EnginePreference, _Mapping]] = ..., segmentation: _Optional[_Union[Segmentation, str]] = ..., task: _Optional[_Union[Task, str]] = ..., disable_partials: _Optional[bool] = ..., first_segment_id: _Optional[int] = ..., audio_offset_s: _Optional[float] = ..., glossary: _Optional[_Iterable[_Union[GlossaryTerm, _Mapping]]] = ...) -> None: ...
 
 class AudioChunk(_message.Message):
     __slots__ = ("data",)
@@ -143,18 +145,20 @@ class Final(_message.Message):
     def __init__(self, segment_id: _Optional[int] = ..., text: _Optional[str] = ..., language: _Optional[str] = ..., audio_start_s: _Optional[float] = ..., audio_end_s: _Optional[float] = ...) -> None: ...
 
 class Translation(_message.Message):
-    __slots__ = ("segment_id", "source_language", "target_language", "text", "is_final")
+    __slots__ = ("segment_id", "source_language", "target_language", "text", "is_final", "glossary_terms")
     SEGMENT_ID_FIELD_NUMBER: _ClassVar[int]
     SOURCE_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     TARGET_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     IS_FINAL_FIELD_NUMBER: _ClassVar[int]
+    GLOSSARY_TERMS_FIELD_NUMBER: _ClassVar[int]
     segment_id: int
     source_language: str
     target_language: str
     text: str
     is_final: bool
-    def __init__(self, segment_id: _Optional[int] = ..., source_language: _Optional[str] = ..., target_language: _Optional[str] = ..., text: _Optional[str] = ..., is_final: _Optional[bool] = ...) -> None: ...
+    glossary_terms: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, segment_id: _Optional[int] = ..., source_language: _Optional[str] = ..., target_language: _Optional[str] = ..., text: _Optional[str] = ..., is_final: _Optional[bool] = ..., glossary_terms: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class InterpretResponse(_message.Message):
     __slots__ = ("started", "partial", "final", "translation")
