@@ -222,15 +222,17 @@ def _glossary_terms(args: argparse.Namespace) -> tuple[GlossaryTerm, ...]:
 
 
 async def _translate(args: argparse.Namespace) -> int:
+    from tolk.app.core.timing import WallClock
     from tolk.app.pipeline import PipelineOptions, file_source, run_pipeline
 
     probe(args.audio)  # a bad file fails before any server starts
     printer = _Printer(args.format, args.tracks, sys.stdout)
     options = PipelineOptions(segmentation="server_vad" if args.server_vad else "client_vad")
     async with _connect(args) as target, _client(args, target) as client:
-        blocks = file_source(args.audio, realtime=args.realtime)
+        wall = WallClock()  # wall_s from audio position 0 of the file
+        blocks = file_source(args.audio, realtime=args.realtime, wall=wall)
         try:
-            async for event in run_pipeline(client, _stream_options(args), blocks, options):
+            async for event in run_pipeline(client, _stream_options(args), blocks, options, wall):
                 printer.show(event)
         except BaseException:
             printer.abort()

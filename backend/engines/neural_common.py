@@ -85,7 +85,8 @@ def _cuda_available(runtime: str) -> bool:
 
 
 def place(context: EngineContext, model: StoredModel) -> Placement:
-    """Device and precision from the context ("auto": CUDA fp16 if present, else the entry's precision)."""
+    """Device and precision from the context ("auto": CUDA fp16 if present; on the CPU the entry's precision,
+    int8 for CTranslate2)."""
     runtime = model.manifest.runtime
     device = context.device
     if device == "auto":
@@ -94,6 +95,8 @@ def place(context: EngineContext, model: StoredModel) -> Placement:
     if precision == "auto":
         precision = "fp16" if device.startswith("cuda") and model.manifest.precision != "int8" else "fp32"
         precision = "int8" if model.manifest.precision == "int8" else precision
+        # CTranslate2 quantizes any stored precision to int8 as it loads: the CPU default
+        precision = "int8" if runtime == "ctranslate2" and device == "cpu" else precision
     if precision not in ("fp32", "fp16", "bf16", "int8"):
         raise InvalidArgument(f"unknown precision {precision!r} (fp32, fp16, bf16, int8)")
     if runtime == "torch" and precision == "int8" and device.startswith("cuda"):

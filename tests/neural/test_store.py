@@ -105,7 +105,7 @@ def test_offline_defaults(store: ModelStore, tmp_path: Path) -> None:
     empty = ModelStore(tmp_path / "none")
     asr, mt, reason = astuple(offline_engines(empty, "en", "es"))
     assert (asr, mt) == ("pocketsphinx", "apertium")
-    assert "tolk models pull" in reason
+    assert "tolk models install-embedded" in reason
     shutil.rmtree(tmp_path / "none", ignore_errors=True)
 
 
