@@ -208,3 +208,10 @@ def whisper_hints(glossary: Glossary) -> WhisperHints | None:
         return None
     words = ", ".join(term.source for term in glossary.terms)
     return WhisperHints(initial_prompt=f"Glossary: {words}.", hotwords=words)
+
+
+def with_glossary(glossary: Glossary | None, context: str) -> str:
+    """A Whisper prompt: the glossary's terms first (so they survive the cut of long context), then the
+    earlier text of the speech."""
+    hints = whisper_hints(glossary) if glossary is not None else None
+    return f"{hints.initial_prompt} {context}".strip() if hints else context

@@ -14,7 +14,7 @@ from tolk.app.core.dictation import DictationDocument, convert, render
 from tolk.app.core.events import Final
 from tolk.app.core.export import ExportError, decrypt, export
 from tolk.app.core.export import render as render_export
-from tolk.common.glossary import parse_glossary, whisper_hints
+from tolk.common.glossary import parse_glossary
 
 from .conftest import Speak
 
@@ -83,24 +83,32 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
-def test_dictated_speech_with_a_glossary_becomes_a_record(
-    whisper_base: Any, speak: Speak, no_network: None, tmp_path: Path
+async def test_dictated_speech_with_a_glossary_becomes_a_record(
+    whisper_base_store: Any, speak: Speak, no_network: None, tmp_path: Path
 ) -> None:
-    """espeak-ng dictation -> the real Whisper base (faster-whisper, the glossary as prompt) -> dictation."""
-    from faster_whisper import WhisperModel
+    """espeak-ng dictation -> Offline mode (in-process backend, real Whisper base, the glossary in the
+    session) -> dictation document, with every outside connect forbidden."""
+    from tolk.app.pipeline import PipelineOptions, file_source, run_pipeline
+    from tolk.app.transport.client import InterpreterClient
+    from tolk.app.transport.events import StreamOptions
+    from tolk.backend.offline import EmbeddedOptions, embedded_backend
 
-    hints = whisper_hints(parse_glossary(["source\tes", "metformin\tmetformina", "milligrams\t"]))
-    assert hints is not None
+    glossary = parse_glossary(["source\tes", "metformin\tmetformina", "milligrams\t"])
     audio = speak(
         "take five milligrams of metformin twice a day. period. new paragraph. follow up in two weeks"
     )
-    model = WhisperModel(str(whisper_base.path), device="cpu", compute_type="int8", cpu_threads=2)
-    segments, _ = model.transcribe(
-        str(audio), language="en", beam_size=1, initial_prompt=hints.initial_prompt, hotwords=hints.hotwords
-    )
     doc = DictationDocument("en")
-    for segment in segments:
-        doc.add_final(segment.text)
+    options = EmbeddedOptions(model_dir=whisper_base_store.root, source="en", asr="whisper:whisper-base")
+    async with embedded_backend(options) as backend, InterpreterClient(backend.target) as client:
+        assert backend.target.startswith("127.0.0.1:")  # gRPC's own (C-core) sockets: loopback only
+        stream = StreamOptions(
+            source_language="en", target_languages=(), disable_partials=True, glossary=glossary.terms
+        )
+        async for event in run_pipeline(
+            client, stream, file_source(audio, realtime=False), PipelineOptions()
+        ):
+            if isinstance(event, Final):
+                doc.add_final(event.text)
     assert doc.text.startswith("Take 5 mg of metformin twice a day.\n\nFollow"), doc.text
     assert doc.text.endswith("in 2 weeks"), doc.text
     assert list(tmp_path.iterdir()) == []  # nothing written unless the user exports

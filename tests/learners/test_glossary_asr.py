@@ -17,20 +17,30 @@ GLOSSARY = parse_glossary(
 )
 
 
-def test_whisper_hears_the_term_only_with_the_glossary(whisper_base: Any, speak: Speak) -> None:
-    from faster_whisper import WhisperModel
+def test_whisper_hears_the_term_only_with_the_glossary(whisper_base_store: Any, speak: Speak) -> None:
+    """The real Whisper base engine (faster-whisper finals): the glossary's terms lead its prompt."""
+    from tolk.app.audio.files import read_audio
+    from tolk.backend.engines.registry import EngineContext, Registry
 
-    model = WhisperModel(str(whisper_base.path), device="cpu", compute_type="int8", cpu_threads=2)
-    audio = str(speak(f"the doctor prescribed {TERM.lower()} for my condition"))
     hints = whisper_hints(GLOSSARY)
     assert hints is not None and hints.hotwords == f"{TERM}, heart attack"
+    audio = read_audio(speak(f"the doctor prescribed {TERM.lower()} for my condition"))
+    registry = Registry(EngineContext(model_dir=whisper_base_store.root))
+    try:
+        engine = registry.asr("whisper:whisper-base")
 
-    def heard(**options: Any) -> str:
-        segments, _ = model.transcribe(audio, language="en", beam_size=1, **options)
-        return " ".join(segment.text for segment in segments)
+        def heard(options: AsrOptions) -> str:
+            stream = engine.open_stream(options)
+            try:
+                stream.accept(audio)
+                return stream.finalize().text
+            finally:
+                stream.close()
 
-    assert TERM not in heard()
-    assert TERM in heard(initial_prompt=hints.initial_prompt, hotwords=hints.hotwords)
+        assert TERM not in heard(AsrOptions(language="en"))
+        assert TERM in heard(AsrOptions(language="en", glossary=GLOSSARY))
+    finally:
+        registry.close()
 
 
 def test_pocketsphinx_adds_the_terms_to_one_session_only() -> None:
