@@ -56,6 +56,7 @@ NUMBERS: dict[str, dict[str, int]] = {
 HUNDRED = {"en": "hundred", "es": "cientos"}
 THOUSAND = {"en": "thousand", "es": "mil"}
 POINT = {"en": "point", "es": "coma"}
+OVER = {"en": "over", "es": "sobre"}
 JOINERS = {"en": {"and"}, "es": {"y"}}
 ATTACH_LEFT = {".", ",", "?", "!", ":", ";", ")", "%"}
 SENTENCE_END = {".", "?", "!"}
@@ -107,6 +108,10 @@ def _match_phrase(words: list[str], start: int, table: dict[str, str]) -> tuple[
     return None
 
 
+def _is_ratio(out: list[str], language: str) -> bool:
+    return len(out) >= 2 and out[-1].lower() == OVER.get(language) and bool(re.fullmatch(r"\d+", out[-2]))
+
+
 def convert(text: str, language: str) -> list[str]:
     """Tokens of `text` after commands and numbers+units: words, digits with units, and punctuation."""
     language = language.split("-")[0].lower()
@@ -123,6 +128,10 @@ def convert(text: str, language: str) -> list[str]:
             continue
         number = _parse_number(words, i, language)
         unit = _match_phrase(words, i + number.words, units) if number else None
+        if number is not None and _is_ratio(out, language):  # "130 over eighty" -> "130/80"
+            out[-2:] = [f"{out[-2]}/{_number_text(number.value)}"]
+            i += number.words
+            continue
         if number is not None and (unit is not None or number.words > 1):
             out.append(_number_text(number.value) + (f" {unit[0]}" if unit and unit[0] != "%" else ""))
             out += ["%"] if unit and unit[0] == "%" else []

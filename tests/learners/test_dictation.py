@@ -28,6 +28,7 @@ from .conftest import Speak
         ("en", "Dose: 10 milligrams. Period. New paragraph follow up", "Dose: 10 mg.\n\nFollow up"),
         ("en", "one of the patients question mark new line yes", "One of the patients?\nYes"),
         ("en", "saturation ninety five percent", "Saturation 95%"),
+        ("en", "blood pressure one hundred and thirty over eighty", "Blood pressure 130/80"),
         ("en", "open parenthesis see note close parenthesis", "(see note)"),
         ("es", "tome cinco miligramos coma dos veces al día punto y aparte control",
          "Tome 5 mg, dos veces al día\n\nControl"),
