@@ -25,6 +25,7 @@ HOOKS: dict[str, tuple[str, str]] = {
     "models": ("tolk.models.cli", "list, fetch and check neural models"),
     "app": ("tolk.app.ui.launch", "start the desktop app"),
     "meeting": ("tolk.app.meeting_cli", "caption both sides of a call (me/them)"),
+    "pronounce": ("tolk.app.commands_pronounce", "score your pronunciation of a sentence (English)"),
 }
 FORMATS = ("text", "jsonl", "srt", "vtt")
 
@@ -121,6 +122,9 @@ def _add_translate(subparsers: Any, env: Mapping[str, str]) -> None:
         "--server-vad", action="store_true", help="send continuous audio and let the server segment it"
     )
     parser.add_argument("--no-partials", action="store_true", help="finals and translations only")
+    parser.add_argument(
+        "--glossary", metavar="FILE", help="terms to recognize and to translate as given (TSV/CSV, see docs)"
+    )
     parser.add_argument("--verbose", action="store_true", help="show warnings and errors with details")
     travel_cli.add_arguments(parser)
     parser.set_defaults(run=run_translate)

@@ -28,6 +28,7 @@ from tolk.app.core.events import ConnectionState, SessionEvent, Started
 from tolk.app.core.jsonl import JsonlEncoder
 from tolk.app.core.subtitles import to_srt, to_vtt
 from tolk.app.transport.events import Capabilities, EngineDescription, StreamOptions
+from tolk.common.glossary import GlossaryTerm, load_glossary
 from tolk.common.keyfiles import TlsFileError, TokenFileError
 from tolk.common.langcodes import language_list
 
@@ -237,7 +238,14 @@ def _stream_options(args: argparse.Namespace) -> StreamOptions:
         asr=args.asr,
         mt=args.mt,
         disable_partials=args.no_partials,
+        glossary=_glossary_terms(args),
     ))  # fmt: skip
+
+
+def _glossary_terms(args: argparse.Namespace) -> tuple[GlossaryTerm, ...]:
+    if not getattr(args, "glossary", None):
+        return ()
+    return load_glossary(args.glossary).terms
 
 
 async def _translate(args: argparse.Namespace) -> int:

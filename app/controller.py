@@ -187,6 +187,12 @@ class Controller(QObject):
         self.capabilities_ready.emit(language_pairs(capabilities))
         self.engines_ready.emit(capabilities.engines)
 
+    def pronounce(self, connection: ConnectionSpec, text: str, path: Path) -> concurrent.futures.Future[Any]:
+        """Scores a recording of `text` through the backend's Pronounce RPC (the Pronunciation tab)."""
+        from tolk.app.commands_pronounce import pronounce_file
+
+        return self._thread.submit(pronounce_file(self._link.client(connection), text, path))
+
     # --- session -------------------------------------------------------------------------------------
     def start(self, request: SessionRequest) -> bool:
         """Opens the input and starts a session; False (with a message on `error`) when it cannot.

@@ -141,7 +141,7 @@ def choose_engines(options: EmbeddedOptions) -> OfflineEngines:
     """The store's choice for `options`, with the explicit overrides applied."""
     store = ModelStore(options.model_dir) if options.model_dir is not None else None
     chosen = offline_engines(store, options.source, options.target)
-    if options.asr is None and options.mt is None:
+    if not options.asr and not options.mt:  # None or "" (an unset TOLK_ASR): the store's choice
         return chosen
     asr, mt = options.asr or chosen.asr, options.mt or chosen.mt
     return OfflineEngines(asr=asr, mt=mt, reason=f"ASR {asr}, MT {mt} (chosen on the command line)")

@@ -19,8 +19,10 @@ from tolk.backend.capabilities import build_capabilities
 from tolk.backend.config import SUPPORTED_SAMPLE_RATES_HZ, ServerConfig
 from tolk.backend.conversation import conversation_pair
 from tolk.backend.engines.registry import Registry
+from tolk.backend.glossary_rpc import glossary_from_proto, translate_with_glossary
 from tolk.backend.logs import SESSION_ID
 from tolk.backend.metrics import Metrics
+from tolk.backend.pronounce_service import PronounceService
 from tolk.backend.session import Session, open_session
 from tolk.backend.session_setup import SessionLimits, SessionOptions, SessionTracker, validate_options
 from tolk.backend.unary_limits import check_texts
@@ -93,6 +95,7 @@ def options_from_proto(config: pb.SessionConfig) -> SessionOptions:
         mt=config.engines.mt.strip(),
         conversation=conversation_pair([_language(c, "language") for c in config.conversation_languages]),
         channel=config.channel.strip()[:32],
+        glossary=glossary_from_proto(config.glossary) if config.glossary else None,
     )
 
 
@@ -141,6 +144,7 @@ def event_to_proto(event: Event) -> pb.InterpretResponse:
                 is_final=event.is_final,
                 channel=event.channel,
                 pivot_language=event.pivot_language,
+                glossary_terms=event.glossary_terms,
             )
         )
     assert_never(event)
@@ -164,6 +168,7 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
         self._executor = executor
         self._mt_executor = mt_executor or executor  # MT apart from ASR (backend.unary_limits)
         self._live: set[Session] = set()
+        self._pronounce = PronounceService(executor)
         self._metrics = metrics or Metrics()
         self._metrics.queue_depth.set_function(lambda: float(sum(s.queued for s in list(self._live))))
         self._limits = SessionLimits(
@@ -282,6 +287,9 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
         require_pair(mt.pairs(), source, target, mt.name)
         if source == target or not texts:
             return pb.TranslateTextResponse(translations=texts, engine=mt.name)
+        if request.glossary:
+            glossary = glossary_from_proto(request.glossary)
+            return await translate_with_glossary(mt, glossary, texts, source, target, self._mt_executor)
         out = await loop.run_in_executor(self._mt_executor, mt.translate, texts, source, target)
         return pb.TranslateTextResponse(translations=out, engine=mt.name)
 
@@ -295,6 +303,17 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
             raise
         except Exception as exc:
             await _abort_unary(context, exc, "GetCapabilities")
+            raise AssertionError("context.abort raises") from exc
+
+    async def Pronounce(
+        self, request: pb.PronounceRequest, context: grpc.aio.ServicerContext
+    ) -> pb.PronounceResponse:
+        try:
+            return await self._pronounce.pronounce(request)
+        except (asyncio.CancelledError, grpc.aio.AbortError):
+            raise
+        except Exception as exc:
+            await _abort_unary(context, exc, "Pronounce")
             raise AssertionError("context.abort raises") from exc
 
 

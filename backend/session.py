@@ -26,6 +26,7 @@ from tolk.backend.engines.base import (
 )
 from tolk.backend.engines.pivot_mt import pivot_language
 from tolk.backend.events import Outbox
+from tolk.backend.glossary_mt import glossary_translate
 from tolk.backend.session_setup import EngineSource, SessionLimits, SessionOptions, resolve_engines
 from tolk.common.dsp import SAMPLE_RATE_HZ, Samples, StreamResampler, bytes_to_float32, pcm16_to_float32
 from tolk.common.errors import (
@@ -326,7 +327,7 @@ class Session:
         try:
             targets, channel = translation_targets(self.options, final.language), self.options.channel
             texts = await asyncio.gather(*(self._translate(final, t) for t in targets))
-            for target, text in zip(targets, texts, strict=True):
+            for target, (text, terms) in zip(targets, texts, strict=True):
                 pivot = pivot_language(self._mt, final.language, target)
                 event = Translation(
                     final.segment_id,
@@ -336,6 +337,7 @@ class Session:
                     True,
                     channel=channel,
                     pivot_language=pivot,
+                    glossary_terms=terms,
                 )
                 await self.outbox.put(event)
         except asyncio.CancelledError:
@@ -352,19 +354,20 @@ class Session:
                 exc_info=not isinstance(exc, TolkError),
             )
 
-    async def _translate(self, final: Final, target: str) -> str:
+    async def _translate(self, final: Final, target: str) -> tuple[str, tuple[str, ...]]:
+        """The translation and the glossary terms forced into it."""
         if not final.text or final.language == target or self._mt is None:
-            return final.text
-        mt = self._mt
+            return final.text, ()
+        translate = glossary_translate(self._mt, self.options.glossary)
         loop = asyncio.get_running_loop()
         try:
             out = await loop.run_in_executor(
-                self._mt_executor, lambda: mt.translate([final.text], final.language, target)
+                self._mt_executor, lambda: translate([final.text], final.language, target)
             )
         except NotFound:  # a detected language the MT engine lacks: the caption stays untranslated
             log.warning("no %s-%s translation in session %s", final.language, target, self.session_id)
-            return ""
-        return out[0] if out else ""
+            return "", ()
+        return out[0] if out else ("", ())
 
 
 def _accept_then_partial(stream: AsrStream, samples: Samples, want_partial: bool) -> Hypothesis | None:

@@ -11,6 +11,7 @@ from tolk.backend.engines.base import AsrEngine, AsrOptions, AsrStream, MtEngine
 from tolk.backend.engines.pivot_mt import with_pivots
 from tolk.common.dsp import SAMPLE_RATE_HZ
 from tolk.common.errors import InvalidArgument, NotFound
+from tolk.common.glossary import Glossary
 from tolk.common.langcodes import require_pair
 from tolk.common.vad import VadOptions
 
@@ -41,6 +42,7 @@ class SessionOptions:
         asr / mt: engine specs; empty means the server default.
         conversation: the two languages of conversation mode (backend.conversation), or None.
         channel: label echoed in finals and translations ("me", "them"; may be empty).
+        glossary: terms recognition is biased towards and translation must use (None: no glossary).
     """
 
     source_language: str | None
@@ -56,6 +58,7 @@ class SessionOptions:
     mt: str = ""
     conversation: tuple[str, str] | None = None
     channel: str = ""
+    glossary: Glossary | None = None
 
 
 @dataclass(frozen=True)
@@ -131,5 +134,7 @@ def resolve_engines(options: SessionOptions, registry: EngineSource) -> SessionE
     mt = with_pivots(registry.mt(options.mt or None)) if options.target_languages else None
     _check_languages(options, asr, mt)
     task: Literal["transcribe", "translate"] = "translate" if options.translate_to_english else "transcribe"
-    stream = asr.open_stream(AsrOptions(language=options.source_language, task=task))
+    stream = asr.open_stream(
+        AsrOptions(language=options.source_language, task=task, glossary=options.glossary)
+    )
     return SessionEngines(asr, stream, mt)

@@ -71,6 +71,8 @@ class Translation:
     channel: str = ""
     pivot_language: str = ""
     """Non-empty when the text was translated through this language (no direct pair installed)."""
+    glossary_terms: tuple[str, ...] = ()
+    """Glossary source terms forced into this translation."""
 
 
 Event = Started | Partial | Final | Translation

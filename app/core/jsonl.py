@@ -2,7 +2,8 @@
 
 Every object has `type` (started|partial|final|translation|connection), `segment`, `lang`, `text`,
 `audio_start_s`, `audio_end_s` and `wall_s` (null where not applicable). Translations carry the audio
-times of their segment (remembered from its partials/final), plus `source_lang` and `is_final`;
+times of their segment (remembered from its partials/final), plus `source_lang`, `is_final` and
+`glossary` (the glossary terms forced into it, when any);
 partials add `stable` and `unstable`.
 """
 
@@ -54,7 +55,11 @@ class JsonlEncoder:
             "translation", event.segment_id, event.target_language, event.text, times_or_none, event.wall_s
         )
         record |= {"source_lang": event.source_language, "is_final": event.is_final}
-        extra = {"channel": event.channel, "pivot": event.pivot_language}
+        extra = {
+            "channel": event.channel,
+            "pivot": event.pivot_language,
+            "glossary": list(event.glossary_terms),
+        }
         return record | {key: value for key, value in extra.items() if value}
 
     @staticmethod

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 import grpc
 
 from tolk.app.core.errors import ServerError, UnavailableError
+from tolk.app.core.pronunciation import Pronunciation
 from tolk.app.core.timing import WallClock
 from tolk.app.transport.channel import ChannelSpec, call_metadata, open_channel
 from tolk.app.transport.convert import (
@@ -26,6 +27,7 @@ from tolk.app.transport.convert import (
     outgoing_request,
 )
 from tolk.app.transport.events import AudioChunk, Capabilities, Event, Outgoing, StreamOptions
+from tolk.app.transport.pronounce import pronunciation_from_proto
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
@@ -109,6 +111,21 @@ class InterpreterClient:
         except grpc.aio.AioRpcError as exc:
             raise error_from_rpc(exc, self.target) from None
         return list(response.translations)
+
+    async def pronounce(
+        self, text: str, pcm16: bytes, sample_rate_hz: int, language: str = "en"
+    ) -> Pronunciation:
+        """Scores a reading (LINEAR16 mono) of `text` per word and per phone."""
+        request = pb.PronounceRequest(
+            text=text, audio=pcm16, sample_rate_hz=sample_rate_hz, language=language
+        )
+        try:
+            response = await self._stub.Pronounce(
+                request, metadata=self._metadata, timeout=self._unary_timeout_s
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise error_from_rpc(exc, self.target) from None
+        return pronunciation_from_proto(response)
 
     async def stream(
         self,

@@ -49,6 +49,10 @@ def config_request(options: StreamOptions) -> pb.InterpretRequest:
         audio_offset_s=options.audio_offset_s,
         conversation_languages=list(options.conversation),
         channel=options.channel,
+        glossary=[
+            pb.GlossaryTerm(source=t.source, targets=t.targets, pronunciation=t.pronunciation)
+            for t in options.glossary
+        ],
     )
     return pb.InterpretRequest(config=config)
 
@@ -75,8 +79,8 @@ def event_from_response(response: pb.InterpretResponse, wall_s: float | None) ->
     if kind == "translation":
         t = response.translation
         return Translation(
-            t.segment_id, t.source_language, t.target_language, t.text, t.is_final, wall_s, t.channel,
-            t.pivot_language,
+            t.segment_id, t.source_language, t.target_language, t.text, t.is_final, wall_s,
+            channel=t.channel, pivot_language=t.pivot_language, glossary_terms=tuple(t.glossary_terms),
         )  # fmt: skip
     if kind == "started":
         s = response.started

@@ -19,6 +19,7 @@ from tolk.app.core.events import (
     Started,
     Translation,
 )
+from tolk.common.glossary import GlossaryTerm
 
 __all__ = [
     "AudioChunk",
@@ -58,6 +59,7 @@ class StreamOptions:
         conversation: two languages for conversation mode (each segment identified between them and
             translated into the other), or () for a fixed source language.
         channel: label the server echoes in finals and translations ("me", "them").
+        glossary: terms recognition is biased towards and translation must use.
     """
 
     source_language: str = "en"
@@ -72,6 +74,7 @@ class StreamOptions:
     audio_offset_s: float = 0.0
     conversation: tuple[str, ...] = ()
     channel: str = ""
+    glossary: tuple[GlossaryTerm, ...] = ()
 
 
 @dataclass(frozen=True)

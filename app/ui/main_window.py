@@ -30,6 +30,7 @@ from tolk.app.core.captions import CaptionModel
 from tolk.app.core.events import SessionEvent
 from tolk.app.core.subtitles import to_srt, to_text, to_vtt
 from tolk.app.ui.captions_view import CaptionsView
+from tolk.app.ui.learners_tabs import learner_tabs
 from tolk.app.ui.model_picker import ModelPicker
 from tolk.app.ui.overlay import SubtitleOverlay
 from tolk.app.ui.overlay_panel import OVERLAY_SHORTCUT, OverlayPanel
@@ -127,7 +128,7 @@ class MainWindow(QMainWindow):
         right_column.addWidget(self.view, 1)
         splitter = QSplitter()
         splitter.addWidget(scroll)
-        splitter.addWidget(right)
+        splitter.addWidget(learner_tabs(self, right))
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
         self.resize(1180, 720)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from tolk.common.dsp import Samples
+from tolk.common.glossary import Glossary
 from tolk.common.langcodes import LanguagePair
 
 Task = Literal["transcribe", "translate"]
@@ -25,10 +26,12 @@ class AsrOptions:
     Attributes:
         language: ISO 639-1 code of the speech, or None to let the engine detect it.
         task: "transcribe", or "translate" to recognize straight into English (engines that can).
+        glossary: terms to bias recognition towards (dictionary entries, prompts, hotwords), or None.
     """
 
     language: str | None = None
     task: Task = "transcribe"
+    glossary: Glossary | None = None
 
 
 @dataclass(frozen=True)

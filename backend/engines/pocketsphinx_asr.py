@@ -23,6 +23,7 @@ from tolk.backend.engines.base import AsrOptions, AsrStream, Hypothesis
 from tolk.backend.engines.registry import EngineContext, EngineInfo
 from tolk.common.dsp import Samples, float32_to_pcm16
 from tolk.common.errors import FailedPrecondition, InvalidArgument, NotFound
+from tolk.common.glossary import Glossary
 
 NAME = "pocketsphinx"
 MODEL = "en-us"
@@ -88,6 +89,24 @@ def to_pcm16(samples: Samples) -> bytes:
     return float32_to_pcm16(array)
 
 
+def add_glossary_words(decoder: Any, glossary: Glossary | None) -> bool:
+    """Adds the glossary's one-word terms that carry a pronunciation to the dictionary and the LM.
+
+    Returns whether any word was added (the decoder then differs from the pool's and is not reused).
+    """
+    words = [
+        (term.source.lower(), term.pronunciation.upper())
+        for term in (glossary.terms if glossary else ())
+        if term.pronunciation and len(term.source.split()) == 1
+    ]
+    for word, phones in words:
+        try:
+            decoder.add_word(word, phones, True)
+        except (RuntimeError, ValueError) as exc:
+            raise InvalidArgument(f"glossary pronunciation {phones!r} of {word!r} is invalid: {exc}") from exc
+    return bool(words)
+
+
 class DecoderPool:
     """Thread-safe free list of decoders; each one handed out is reset to the model's initial CMN."""
 
@@ -129,10 +148,11 @@ class DecoderPool:
 class PocketsphinxStream:
     """One session's recognizer: an utterance starts with the first audio and ends at finalize()."""
 
-    def __init__(self, pool: DecoderPool) -> None:
+    def __init__(self, pool: DecoderPool, glossary: Glossary | None = None) -> None:
         self._pool = pool
         self._decoder: Any = pool.acquire()
         self._in_utterance = False
+        self._dedicated = add_glossary_words(self._decoder, glossary)
 
     def accept(self, samples: Samples) -> None:
         decoder = self._open_decoder()
@@ -166,7 +186,8 @@ class PocketsphinxStream:
                 decoder.end_utt()
             except RuntimeError:
                 return  # a decoder in a bad state is dropped, not reused
-        self._pool.release(decoder)
+        if not self._dedicated:  # a decoder with a session's glossary words is not shared
+            self._pool.release(decoder)
 
     def _open_decoder(self) -> Any:
         if self._decoder is None:
@@ -204,7 +225,7 @@ class PocketsphinxEngine:
         """English only; task "translate" is accepted because English speech is already English."""
         if options.language is not None and base_language(options.language) != LANGUAGE:
             raise NotFound(f"pocketsphinx recognizes English only, not {options.language!r}")
-        return PocketsphinxStream(self._pool)
+        return PocketsphinxStream(self._pool, options.glossary)
 
     def close(self) -> None:
         self._pool.close()

@@ -38,6 +38,7 @@ from tolk.backend.engines.whisper_text import drop_repeated_sentences
 from tolk.backend.scheduler import BatchScheduler
 from tolk.common.dsp import SAMPLE_RATE_HZ, Samples
 from tolk.common.errors import InvalidArgument, NotFound
+from tolk.common.glossary import with_glossary
 
 FAMILY = "whisper"
 PROMPT_CHARS = 600
@@ -141,7 +142,7 @@ class WhisperStream:
         return self._window
 
     def _context(self) -> str:
-        return " ".join(self._done)[-PROMPT_CHARS:]
+        return with_glossary(self.options.glossary, " ".join(self._done)[-PROMPT_CHARS:])
 
     def _partial_language(self, audio: Samples) -> str:
         if self.options.language is not None:

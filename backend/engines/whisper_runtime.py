@@ -10,6 +10,7 @@ window, temperature fallback and the compression-ratio, log-prob and no-speech g
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +26,7 @@ ENGLISH = "en"
 UNKNOWN_LANGUAGE = "und"
 WINDOW_S = 30
 MAX_NEW_TOKENS = 220
+PARTIAL_BUCKET_S = 5
 
 
 @dataclass(frozen=True)
@@ -94,14 +96,27 @@ class WhisperRuntime(Protocol):
 
 
 def final_options(beam_size: int, prompt: str = "") -> dict[str, Any]:
-    """faster-whisper `transcribe` options of a final: its defaults (temperature fallback 0.0-1.0,
-    compression ratio 2.4, log-prob -1.0, no-speech 0.6, timestamps), without its own VAD filter."""
-    return {"beam_size": beam_size, "vad_filter": False, "initial_prompt": prompt or None}
-
-
-def partial_options(prompt: str = "", prefix: str = "") -> dict[str, Any]:
-    """One greedy pass, no fallback: partials are cheap previews that the final replaces."""
+    """faster-whisper `transcribe` options of a final: its defaults (the 30 s window, temperature
+    fallback 0.0-1.0, compression ratio 2.4, log-prob -1.0, no-speech 0.6, timestamps), without its own
+    VAD filter. The window is named because a partial's shorter one stays set on the model."""
     return {
+        "beam_size": beam_size,
+        "vad_filter": False,
+        "initial_prompt": prompt or None,
+        "chunk_length": WINDOW_S,
+    }
+
+
+def partial_window_s(samples: int) -> int:
+    """A partial's window: the audio rounded up to PARTIAL_BUCKET_S (the encoder's cost grows with it)."""
+    return min(WINDOW_S, PARTIAL_BUCKET_S * max(1, math.ceil(samples / SAMPLE_RATE_HZ / PARTIAL_BUCKET_S)))
+
+
+def partial_options(samples: int, prompt: str = "", prefix: str = "") -> dict[str, Any]:
+    """One greedy pass over a short window, no fallback: partials are cheap previews that the final
+    replaces (the final always decodes the full 30 s window)."""
+    return {
+        "chunk_length": partial_window_s(samples),
         "beam_size": 1,
         "temperature": 0.0,
         "without_timestamps": True,
@@ -136,7 +151,7 @@ class FasterWhisper:
     def options(self, request: DecodeRequest) -> dict[str, Any]:
         if request.final:
             return final_options(self.beam_size, request.prompt)
-        return partial_options(request.prompt, request.prefix)
+        return partial_options(len(request.audio), request.prompt, request.prefix)
 
     def _one(self, request: DecodeRequest) -> Decoded:
         segments, info = self.model.transcribe(

@@ -49,7 +49,7 @@ class EnginePreference(_message.Message):
     def __init__(self, asr: _Optional[str] = ..., mt: _Optional[str] = ...) -> None: ...
 
 class SessionConfig(_message.Message):
-    __slots__ = ("source_language", "target_languages", "audio_format", "engines", "segmentation", "task", "disable_partials", "first_segment_id", "audio_offset_s", "conversation_languages", "channel")
+    __slots__ = ("source_language", "target_languages", "audio_format", "engines", "segmentation", "task", "disable_partials", "first_segment_id", "audio_offset_s", "conversation_languages", "channel", "glossary")
     SOURCE_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     TARGET_LANGUAGES_FIELD_NUMBER: _ClassVar[int]
     AUDIO_FORMAT_FIELD_NUMBER: _ClassVar[int]
@@ -61,6 +61,7 @@ class SessionConfig(_message.Message):
     AUDIO_OFFSET_S_FIELD_NUMBER: _ClassVar[int]
     CONVERSATION_LANGUAGES_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    GLOSSARY_FIELD_NUMBER: _ClassVar[int]
     source_language: str
     target_languages: _containers.RepeatedScalarFieldContainer[str]
     audio_format: AudioFormat
@@ -72,7 +73,8 @@ class SessionConfig(_message.Message):
     audio_offset_s: float
     conversation_languages: _containers.RepeatedScalarFieldContainer[str]
     channel: str
-    def __init__(self, source_language: _Optional[str] = ..., target_languages: _Optional[_Iterable[str]] = ..., audio_format: _Optional[_Union[AudioFormat, _Mapping]] = ..., engines: _Optional[_Union[EnginePreference, _Mapping]] = ..., segmentation: _Optional[_Union[Segmentation, str]] = ..., task: _Optional[_Union[Task, str]] = ..., disable_partials: _Optional[bool] = ..., first_segment_id: _Optional[int] = ..., audio_offset_s: _Optional[float] = ..., conversation_languages: _Optional[_Iterable[str]] = ..., channel: _Optional[str] = ...) -> None: ...
+    glossary: _containers.RepeatedCompositeFieldContainer[GlossaryTerm]
+    def __init__(self, source_language: _Optional[str] = ..., target_languages: _Optional[_Iterable[str]] = ..., audio_format: _Optional[_Union[AudioFormat, _Mapping]] = ..., engines: _Optional[_Union[EnginePreference, _Mapping]] = ..., segmentation: _Optional[_Union[Segmentation, str]] = ..., task: _Optional[_Union[Task, str]] = ..., disable_partials: _Optional[bool] = ..., first_segment_id: _Optional[int] = ..., audio_offset_s: _Optional[float] = ..., conversation_languages: _Optional[_Iterable[str]] = ..., channel: _Optional[str] = ..., glossary: _Optional[_Iterable[_Union[GlossaryTerm, _Mapping]]] = ...) -> None: ...
 
 class AudioChunk(_message.Message):
     __slots__ = ("data",)
@@ -149,7 +151,7 @@ class Final(_message.Message):
     def __init__(self, segment_id: _Optional[int] = ..., text: _Optional[str] = ..., language: _Optional[str] = ..., audio_start_s: _Optional[float] = ..., audio_end_s: _Optional[float] = ..., channel: _Optional[str] = ...) -> None: ...
 
 class Translation(_message.Message):
-    __slots__ = ("segment_id", "source_language", "target_language", "text", "is_final", "channel", "pivot_language")
+    __slots__ = ("segment_id", "source_language", "target_language", "text", "is_final", "channel", "pivot_language", "glossary_terms")
     SEGMENT_ID_FIELD_NUMBER: _ClassVar[int]
     SOURCE_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     TARGET_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
@@ -157,6 +159,7 @@ class Translation(_message.Message):
     IS_FINAL_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     PIVOT_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    GLOSSARY_TERMS_FIELD_NUMBER: _ClassVar[int]
     segment_id: int
     source_language: str
     target_language: str
@@ -164,7 +167,8 @@ class Translation(_message.Message):
     is_final: bool
     channel: str
     pivot_language: str
-    def __init__(self, segment_id: _Optional[int] = ..., source_language: _Optional[str] = ..., target_language: _Optional[str] = ..., text: _Optional[str] = ..., is_final: _Optional[bool] = ..., channel: _Optional[str] = ..., pivot_language: _Optional[str] = ...) -> None: ...
+    glossary_terms: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, segment_id: _Optional[int] = ..., source_language: _Optional[str] = ..., target_language: _Optional[str] = ..., text: _Optional[str] = ..., is_final: _Optional[bool] = ..., channel: _Optional[str] = ..., pivot_language: _Optional[str] = ..., glossary_terms: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class InterpretResponse(_message.Message):
     __slots__ = ("started", "partial", "final", "translation")
@@ -179,24 +183,28 @@ class InterpretResponse(_message.Message):
     def __init__(self, started: _Optional[_Union[SessionStarted, _Mapping]] = ..., partial: _Optional[_Union[Partial, _Mapping]] = ..., final: _Optional[_Union[Final, _Mapping]] = ..., translation: _Optional[_Union[Translation, _Mapping]] = ...) -> None: ...
 
 class TranslateTextRequest(_message.Message):
-    __slots__ = ("source_language", "target_language", "texts", "engine")
+    __slots__ = ("source_language", "target_language", "texts", "engine", "glossary")
     SOURCE_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     TARGET_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     TEXTS_FIELD_NUMBER: _ClassVar[int]
     ENGINE_FIELD_NUMBER: _ClassVar[int]
+    GLOSSARY_FIELD_NUMBER: _ClassVar[int]
     source_language: str
     target_language: str
     texts: _containers.RepeatedScalarFieldContainer[str]
     engine: str
-    def __init__(self, source_language: _Optional[str] = ..., target_language: _Optional[str] = ..., texts: _Optional[_Iterable[str]] = ..., engine: _Optional[str] = ...) -> None: ...
+    glossary: _containers.RepeatedCompositeFieldContainer[GlossaryTerm]
+    def __init__(self, source_language: _Optional[str] = ..., target_language: _Optional[str] = ..., texts: _Optional[_Iterable[str]] = ..., engine: _Optional[str] = ..., glossary: _Optional[_Iterable[_Union[GlossaryTerm, _Mapping]]] = ...) -> None: ...
 
 class TranslateTextResponse(_message.Message):
-    __slots__ = ("translations", "engine")
+    __slots__ = ("translations", "engine", "glossary_used")
     TRANSLATIONS_FIELD_NUMBER: _ClassVar[int]
     ENGINE_FIELD_NUMBER: _ClassVar[int]
+    GLOSSARY_USED_FIELD_NUMBER: _ClassVar[int]
     translations: _containers.RepeatedScalarFieldContainer[str]
     engine: str
-    def __init__(self, translations: _Optional[_Iterable[str]] = ..., engine: _Optional[str] = ...) -> None: ...
+    glossary_used: _containers.RepeatedCompositeFieldContainer[GlossaryUse]
+    def __init__(self, translations: _Optional[_Iterable[str]] = ..., engine: _Optional[str] = ..., glossary_used: _Optional[_Iterable[_Union[GlossaryUse, _Mapping]]] = ...) -> None: ...
 
 class GetCapabilitiesRequest(_message.Message):
     __slots__ = ()
@@ -259,3 +267,92 @@ class Capabilities(_message.Message):
     max_translate_concurrent_per_client: int
     max_unary_calls_per_min: float
     def __init__(self, engines: _Optional[_Iterable[_Union[Engine, _Mapping]]] = ..., sample_rates_hz: _Optional[_Iterable[int]] = ..., encodings: _Optional[_Iterable[_Union[AudioEncoding, str]]] = ..., max_chunk_bytes: _Optional[int] = ..., max_segment_s: _Optional[float] = ..., max_stream_s: _Optional[float] = ..., max_translate_texts: _Optional[int] = ..., max_translate_text_chars: _Optional[int] = ..., max_translate_request_chars: _Optional[int] = ..., max_translate_concurrent_per_client: _Optional[int] = ..., max_unary_calls_per_min: _Optional[float] = ...) -> None: ...
+
+class GlossaryTerm(_message.Message):
+    __slots__ = ("source", "targets", "pronunciation")
+    class TargetsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    TARGETS_FIELD_NUMBER: _ClassVar[int]
+    PRONUNCIATION_FIELD_NUMBER: _ClassVar[int]
+    source: str
+    targets: _containers.ScalarMap[str, str]
+    pronunciation: str
+    def __init__(self, source: _Optional[str] = ..., targets: _Optional[_Mapping[str, str]] = ..., pronunciation: _Optional[str] = ...) -> None: ...
+
+class GlossaryUse(_message.Message):
+    __slots__ = ("terms",)
+    TERMS_FIELD_NUMBER: _ClassVar[int]
+    terms: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, terms: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class PronounceRequest(_message.Message):
+    __slots__ = ("text", "audio", "sample_rate_hz", "language")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_RATE_HZ_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    audio: bytes
+    sample_rate_hz: int
+    language: str
+    def __init__(self, text: _Optional[str] = ..., audio: _Optional[bytes] = ..., sample_rate_hz: _Optional[int] = ..., language: _Optional[str] = ...) -> None: ...
+
+class PronouncedPhone(_message.Message):
+    __slots__ = ("phone", "start_s", "duration_s", "score", "gop", "heard")
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    START_S_FIELD_NUMBER: _ClassVar[int]
+    DURATION_S_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    GOP_FIELD_NUMBER: _ClassVar[int]
+    HEARD_FIELD_NUMBER: _ClassVar[int]
+    phone: str
+    start_s: float
+    duration_s: float
+    score: int
+    gop: float
+    heard: str
+    def __init__(self, phone: _Optional[str] = ..., start_s: _Optional[float] = ..., duration_s: _Optional[float] = ..., score: _Optional[int] = ..., gop: _Optional[float] = ..., heard: _Optional[str] = ...) -> None: ...
+
+class PronouncedWord(_message.Message):
+    __slots__ = ("word", "score", "status", "start_s", "duration_s", "phones")
+    WORD_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    START_S_FIELD_NUMBER: _ClassVar[int]
+    DURATION_S_FIELD_NUMBER: _ClassVar[int]
+    PHONES_FIELD_NUMBER: _ClassVar[int]
+    word: str
+    score: int
+    status: str
+    start_s: float
+    duration_s: float
+    phones: _containers.RepeatedCompositeFieldContainer[PronouncedPhone]
+    def __init__(self, word: _Optional[str] = ..., score: _Optional[int] = ..., status: _Optional[str] = ..., start_s: _Optional[float] = ..., duration_s: _Optional[float] = ..., phones: _Optional[_Iterable[_Union[PronouncedPhone, _Mapping]]] = ...) -> None: ...
+
+class ExtraSpeech(_message.Message):
+    __slots__ = ("start_s", "duration_s", "phones")
+    START_S_FIELD_NUMBER: _ClassVar[int]
+    DURATION_S_FIELD_NUMBER: _ClassVar[int]
+    PHONES_FIELD_NUMBER: _ClassVar[int]
+    start_s: float
+    duration_s: float
+    phones: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, start_s: _Optional[float] = ..., duration_s: _Optional[float] = ..., phones: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class PronounceResponse(_message.Message):
+    __slots__ = ("text", "score", "words", "extra")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    WORDS_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    score: int
+    words: _containers.RepeatedCompositeFieldContainer[PronouncedWord]
+    extra: _containers.RepeatedCompositeFieldContainer[ExtraSpeech]
+    def __init__(self, text: _Optional[str] = ..., score: _Optional[int] = ..., words: _Optional[_Iterable[_Union[PronouncedWord, _Mapping]]] = ..., extra: _Optional[_Iterable[_Union[ExtraSpeech, _Mapping]]] = ...) -> None: ...

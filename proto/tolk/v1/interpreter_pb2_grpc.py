@@ -49,6 +49,11 @@ class InterpreterStub:
                 request_serializer=tolk_dot_v1_dot_interpreter__pb2.GetCapabilitiesRequest.SerializeToString,
                 response_deserializer=tolk_dot_v1_dot_interpreter__pb2.Capabilities.FromString,
                 _registered_method=True)
+        self.Pronounce = channel.unary_unary(
+                '/tolk.v1.Interpreter/Pronounce',
+                request_serializer=tolk_dot_v1_dot_interpreter__pb2.PronounceRequest.SerializeToString,
+                response_deserializer=tolk_dot_v1_dot_interpreter__pb2.PronounceResponse.FromString,
+                _registered_method=True)
 
 
 class InterpreterServicer:
@@ -75,6 +80,13 @@ class InterpreterServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Pronounce(self, request, context):
+        """Scores a reading of a target text per word and per phone (pronunciation practice).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InterpreterServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -92,6 +104,11 @@ def add_InterpreterServicer_to_server(servicer, server):
                     servicer.GetCapabilities,
                     request_deserializer=tolk_dot_v1_dot_interpreter__pb2.GetCapabilitiesRequest.FromString,
                     response_serializer=tolk_dot_v1_dot_interpreter__pb2.Capabilities.SerializeToString,
+            ),
+            'Pronounce': grpc.unary_unary_rpc_method_handler(
+                    servicer.Pronounce,
+                    request_deserializer=tolk_dot_v1_dot_interpreter__pb2.PronounceRequest.FromString,
+                    response_serializer=tolk_dot_v1_dot_interpreter__pb2.PronounceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -175,6 +192,33 @@ class Interpreter:
             '/tolk.v1.Interpreter/GetCapabilities',
             tolk_dot_v1_dot_interpreter__pb2.GetCapabilitiesRequest.SerializeToString,
             tolk_dot_v1_dot_interpreter__pb2.Capabilities.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Pronounce(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tolk.v1.Interpreter/Pronounce',
+            tolk_dot_v1_dot_interpreter__pb2.PronounceRequest.SerializeToString,
+            tolk_dot_v1_dot_interpreter__pb2.PronounceResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,25 @@
+"""The main window's right side as tabs: Captions (the live view), Pronunciation and Dictation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QTabWidget, QWidget
+
+from tolk.app.ui.dictation_view import DictationView
+from tolk.app.ui.pronounce_tab import PronounceTab
+
+
+def learner_tabs(window: Any, captions: QWidget) -> QTabWidget:
+    """Wraps `captions` in a tab widget and adds the learners' tabs, wired to the window's controller."""
+    tabs = QTabWidget()
+    tabs.addTab(captions, "Captions")
+    window.pronounce_tab = PronounceTab(
+        lambda text, path: window.controller.pronounce(window.connection_spec(), text, path)
+    )
+    window.dictation_view = DictationView()
+    window.controller.event_received.connect(window.dictation_view.on_event)
+    tabs.addTab(window.pronounce_tab, "Pronunciation")
+    tabs.addTab(window.dictation_view, "Dictation")
+    window.learner_tabs = tabs
+    return tabs
