@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +31,21 @@ def librivox_utterances() -> list[Utterance]:
         words, _, name = line.rpartition("(")
         texts[name.rstrip(") ").strip()] = words.replace("<s>", "").replace("</s>", "").strip().lower()
     return [Utterance(wav, texts[wav.stem]) for wav in sorted(LIBRIVOX_DIR.glob("*.wav"))]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hermetic_model_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """No test reads the user's model store (./dev setup puts Whisper base there): TOLK_MODEL_DIR points at
+    an empty store for the whole run, subprocesses included. Tests that want a model build or install it
+    into a store of their own (`whisper_base_store`, tiny checkpoints) and point at that."""
+    empty = tmp_path_factory.mktemp("empty-model-store")
+    before = os.environ.get("TOLK_MODEL_DIR")
+    os.environ["TOLK_MODEL_DIR"] = str(empty)
+    yield empty
+    if before is None:
+        os.environ.pop("TOLK_MODEL_DIR", None)
+    else:
+        os.environ["TOLK_MODEL_DIR"] = before
 
 
 @pytest.fixture(scope="session")
