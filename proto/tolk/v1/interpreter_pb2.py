@@ -24,57 +24,65 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19tolk/v1/interpreter.proto\x12\x07tolk.v1\"a\n\x0b\x41udioFormat\x12(\n\x08\x65ncoding\x18\x01 \x01(\x0e\x32\x16.tolk.v1.AudioEncoding\x12\x16\n\x0esample_rate_hz\x18\x02 \x01(\x05\x12\x10\n\x08\x63hannels\x18\x03 \x01(\x05\"+\n\x10\x45nginePreference\x12\x0b\n\x03\x61sr\x18\x01 \x01(\t\x12\n\n\x02mt\x18\x02 \x01(\t\"\xb0\x02\n\rSessionConfig\x12\x17\n\x0fsource_language\x18\x01 \x01(\t\x12\x18\n\x10target_languages\x18\x02 \x03(\t\x12*\n\x0c\x61udio_format\x18\x03 \x01(\x0b\x32\x14.tolk.v1.AudioFormat\x12*\n\x07\x65ngines\x18\x04 \x01(\x0b\x32\x19.tolk.v1.EnginePreference\x12+\n\x0csegmentation\x18\x05 \x01(\x0e\x32\x15.tolk.v1.Segmentation\x12\x1b\n\x04task\x18\x06 \x01(\x0e\x32\r.tolk.v1.Task\x12\x18\n\x10\x64isable_partials\x18\x07 \x01(\x08\x12\x18\n\x10\x66irst_segment_id\x18\x08 \x01(\x04\x12\x16\n\x0e\x61udio_offset_s\x18\t \x01(\x01\"\x1a\n\nAudioChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\"\x92\x01\n\x0eSpeechBoundary\x12*\n\x04kind\x18\x01 \x01(\x0e\x32\x1c.tolk.v1.SpeechBoundary.Kind\x12\x14\n\x0c\x61udio_time_s\x18\x02 \x01(\x01\">\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x10\n\x0cSPEECH_START\x10\x01\x12\x0e\n\nSPEECH_END\x10\x02\"\x9a\x01\n\x10InterpretRequest\x12(\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x16.tolk.v1.SessionConfigH\x00\x12$\n\x05\x61udio\x18\x02 \x01(\x0b\x32\x13.tolk.v1.AudioChunkH\x00\x12+\n\x08\x62oundary\x18\x03 \x01(\x0b\x32\x17.tolk.v1.SpeechBoundaryH\x00\x42\t\n\x07request\"K\n\x0eSessionStarted\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x12\n\nasr_engine\x18\x02 \x01(\t\x12\x11\n\tmt_engine\x18\x03 \x01(\t\"\x87\x01\n\x07Partial\x12\x12\n\nsegment_id\x18\x01 \x01(\x04\x12\x13\n\x0bstable_text\x18\x02 \x01(\t\x12\x15\n\runstable_text\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x15\n\raudio_start_s\x18\x05 \x01(\x01\x12\x13\n\x0b\x61udio_end_s\x18\x06 \x01(\x01\"g\n\x05\x46inal\x12\x12\n\nsegment_id\x18\x01 \x01(\x04\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x15\n\raudio_start_s\x18\x04 \x01(\x01\x12\x13\n\x0b\x61udio_end_s\x18\x05 \x01(\x01\"s\n\x0bTranslation\x12\x12\n\nsegment_id\x18\x01 \x01(\x04\x12\x17\n\x0fsource_language\x18\x02 \x01(\t\x12\x17\n\x0ftarget_language\x18\x03 \x01(\t\x12\x0c\n\x04text\x18\x04 \x01(\t\x12\x10\n\x08is_final\x18\x05 \x01(\x08\"\xbb\x01\n\x11InterpretResponse\x12*\n\x07started\x18\x01 \x01(\x0b\x32\x17.tolk.v1.SessionStartedH\x00\x12#\n\x07partial\x18\x02 \x01(\x0b\x32\x10.tolk.v1.PartialH\x00\x12\x1f\n\x05\x66inal\x18\x03 \x01(\x0b\x32\x0e.tolk.v1.FinalH\x00\x12+\n\x0btranslation\x18\x04 \x01(\x0b\x32\x14.tolk.v1.TranslationH\x00\x42\x07\n\x05\x65vent\"g\n\x14TranslateTextRequest\x12\x17\n\x0fsource_language\x18\x01 \x01(\t\x12\x17\n\x0ftarget_language\x18\x02 \x01(\t\x12\r\n\x05texts\x18\x03 \x03(\t\x12\x0e\n\x06\x65ngine\x18\x04 \x01(\t\"=\n\x15TranslateTextResponse\x12\x14\n\x0ctranslations\x18\x01 \x03(\t\x12\x0e\n\x06\x65ngine\x18\x02 \x01(\t\"\x18\n\x16GetCapabilitiesRequest\".\n\x0cLanguagePair\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\x0e\n\x06target\x18\x02 \x01(\t\"\xcb\x01\n\x06\x45ngine\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\"\n\x04kind\x18\x02 \x01(\x0e\x32\x14.tolk.v1.Engine.Kind\x12\x11\n\tlanguages\x18\x03 \x03(\t\x12$\n\x05pairs\x18\x04 \x03(\x0b\x32\x15.tolk.v1.LanguagePair\x12\x12\n\nis_default\x18\x05 \x01(\x08\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\"-\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x07\n\x03\x41SR\x10\x01\x12\x06\n\x02MT\x10\x02\"\xba\x01\n\x0c\x43\x61pabilities\x12 \n\x07\x65ngines\x18\x01 \x03(\x0b\x32\x0f.tolk.v1.Engine\x12\x17\n\x0fsample_rates_hz\x18\x02 \x03(\x05\x12)\n\tencodings\x18\x03 \x03(\x0e\x32\x16.tolk.v1.AudioEncoding\x12\x17\n\x0fmax_chunk_bytes\x18\x04 \x01(\x05\x12\x15\n\rmax_segment_s\x18\x05 \x01(\x01\x12\x14\n\x0cmax_stream_s\x18\x06 \x01(\x01*J\n\rAudioEncoding\x12\x1e\n\x1a\x41UDIO_ENCODING_UNSPECIFIED\x10\x00\x12\x0c\n\x08LINEAR16\x10\x01\x12\x0b\n\x07\x46LOAT32\x10\x02*.\n\x0cSegmentation\x12\x0e\n\nSERVER_VAD\x10\x00\x12\x0e\n\nCLIENT_VAD\x10\x01*0\n\x04Task\x12\x0e\n\nTRANSCRIBE\x10\x00\x12\x18\n\x14TRANSLATE_TO_ENGLISH\x10\x01\x32\xf0\x01\n\x0bInterpreter\x12\x46\n\tInterpret\x12\x19.tolk.v1.InterpretRequest\x1a\x1a.tolk.v1.InterpretResponse(\x01\x30\x01\x12N\n\rTranslateText\x12\x1d.tolk.v1.TranslateTextRequest\x1a\x1e.tolk.v1.TranslateTextResponse\x12I\n\x0fGetCapabilities\x12\x1f.tolk.v1.GetCapabilitiesRequest\x1a\x15.tolk.v1.Capabilitiesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19tolk/v1/interpreter.proto\x12\x07tolk.v1\"a\n\x0b\x41udioFormat\x12(\n\x08\x65ncoding\x18\x01 \x01(\x0e\x32\x16.tolk.v1.AudioEncoding\x12\x16\n\x0esample_rate_hz\x18\x02 \x01(\x05\x12\x10\n\x08\x63hannels\x18\x03 \x01(\x05\"+\n\x10\x45nginePreference\x12\x0b\n\x03\x61sr\x18\x01 \x01(\t\x12\n\n\x02mt\x18\x02 \x01(\t\"\xdb\x02\n\rSessionConfig\x12\x17\n\x0fsource_language\x18\x01 \x01(\t\x12\x18\n\x10target_languages\x18\x02 \x03(\t\x12*\n\x0c\x61udio_format\x18\x03 \x01(\x0b\x32\x14.tolk.v1.AudioFormat\x12*\n\x07\x65ngines\x18\x04 \x01(\x0b\x32\x19.tolk.v1.EnginePreference\x12+\n\x0csegmentation\x18\x05 \x01(\x0e\x32\x15.tolk.v1.Segmentation\x12\x1b\n\x04task\x18\x06 \x01(\x0e\x32\r.tolk.v1.Task\x12\x18\n\x10\x64isable_partials\x18\x07 \x01(\x08\x12\x18\n\x10\x66irst_segment_id\x18\x08 \x01(\x04\x12\x16\n\x0e\x61udio_offset_s\x18\t \x01(\x01\x12\x0c\n\x04room\x18( \x01(\t\x12\x1b\n\x13room_listener_token\x18) \x01(\t\"\x1a\n\nAudioChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\"\x92\x01\n\x0eSpeechBoundary\x12*\n\x04kind\x18\x01 \x01(\x0e\x32\x1c.tolk.v1.SpeechBoundary.Kind\x12\x14\n\x0c\x61udio_time_s\x18\x02 \x01(\x01\">\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x10\n\x0cSPEECH_START\x10\x01\x12\x0e\n\nSPEECH_END\x10\x02\"\x9a\x01\n\x10InterpretRequest\x12(\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x16.tolk.v1.SessionConfigH\x00\x12$\n\x05\x61udio\x18\x02 \x01(\x0b\x32\x13.tolk.v1.AudioChunkH\x00\x12+\n\x08\x62oundary\x18\x03 \x01(\x0b\x32\x17.tolk.v1.SpeechBoundaryH\x00\x42\t\n\x07request\"K\n\x0eSessionStarted\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x12\n\nasr_engine\x18\x02 \x01(\t\x12\x11\n\tmt_engine\x18\x03 \x01(\t\"\x87\x01\n\x07Partial\x12\x12\n\nsegment_id\x18\x01 \x01(\x04\x12\x13\n\x0bstable_text\x18\x02 \x01(\t\x12\x15\n\runstable_text\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x15\n\raudio_start_s\x18\x05 \x01(\x01\x12\x13\n\x0b\x61udio_end_s\x18\x06 \x01(\x01\"g\n\x05\x46inal\x12\x12\n\nsegment_id\x18\x01 \x01(\x04\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x15\n\raudio_start_s\x18\x04 \x01(\x01\x12\x13\n\x0b\x61udio_end_s\x18\x05 \x01(\x01\"s\n\x0bTranslation\x12\x12\n\nsegment_id\x18\x01 \x01(\x04\x12\x17\n\x0fsource_language\x18\x02 \x01(\t\x12\x17\n\x0ftarget_language\x18\x03 \x01(\t\x12\x0c\n\x04text\x18\x04 \x01(\t\x12\x10\n\x08is_final\x18\x05 \x01(\x08\"\xbb\x01\n\x11InterpretResponse\x12*\n\x07started\x18\x01 \x01(\x0b\x32\x17.tolk.v1.SessionStartedH\x00\x12#\n\x07partial\x18\x02 \x01(\x0b\x32\x10.tolk.v1.PartialH\x00\x12\x1f\n\x05\x66inal\x18\x03 \x01(\x0b\x32\x0e.tolk.v1.FinalH\x00\x12+\n\x0btranslation\x18\x04 \x01(\x0b\x32\x14.tolk.v1.TranslationH\x00\x42\x07\n\x05\x65vent\"g\n\x14TranslateTextRequest\x12\x17\n\x0fsource_language\x18\x01 \x01(\t\x12\x17\n\x0ftarget_language\x18\x02 \x01(\t\x12\r\n\x05texts\x18\x03 \x03(\t\x12\x0e\n\x06\x65ngine\x18\x04 \x01(\t\"=\n\x15TranslateTextResponse\x12\x14\n\x0ctranslations\x18\x01 \x03(\t\x12\x0e\n\x06\x65ngine\x18\x02 \x01(\t\"\x18\n\x16GetCapabilitiesRequest\".\n\x0cLanguagePair\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\x0e\n\x06target\x18\x02 \x01(\t\"\xcb\x01\n\x06\x45ngine\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\"\n\x04kind\x18\x02 \x01(\x0e\x32\x14.tolk.v1.Engine.Kind\x12\x11\n\tlanguages\x18\x03 \x03(\t\x12$\n\x05pairs\x18\x04 \x03(\x0b\x32\x15.tolk.v1.LanguagePair\x12\x12\n\nis_default\x18\x05 \x01(\x08\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\"-\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x07\n\x03\x41SR\x10\x01\x12\x06\n\x02MT\x10\x02\"\xba\x01\n\x0c\x43\x61pabilities\x12 \n\x07\x65ngines\x18\x01 \x03(\x0b\x32\x0f.tolk.v1.Engine\x12\x17\n\x0fsample_rates_hz\x18\x02 \x03(\x05\x12)\n\tencodings\x18\x03 \x03(\x0e\x32\x16.tolk.v1.AudioEncoding\x12\x17\n\x0fmax_chunk_bytes\x18\x04 \x01(\x05\x12\x15\n\rmax_segment_s\x18\x05 \x01(\x01\x12\x14\n\x0cmax_stream_s\x18\x06 \x01(\x01\">\n\rListenRequest\x12\x0c\n\x04room\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\r\n\x05token\x18\x03 \x01(\t\"\xb6\x01\n\x0bRoomCaption\x12\x0b\n\x03seq\x18\x01 \x01(\x04\x12\x12\n\nsegment_id\x18\x02 \x01(\x04\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x10\n\x08is_final\x18\x05 \x01(\x08\x12\x15\n\raudio_start_s\x18\x06 \x01(\x01\x12\x13\n\x0b\x61udio_end_s\x18\x07 \x01(\x01\x12\x18\n\x10published_unix_s\x18\x08 \x01(\x01\x12\x0e\n\x06replay\x18\t \x01(\x08\"\x1b\n\tRoomEnded\x12\x0e\n\x06reason\x18\x01 \x01(\t\"d\n\x0bListenEvent\x12\'\n\x07\x63\x61ption\x18\x01 \x01(\x0b\x32\x14.tolk.v1.RoomCaptionH\x00\x12#\n\x05\x65nded\x18\x02 \x01(\x0b\x32\x12.tolk.v1.RoomEndedH\x00\x42\x07\n\x05\x65vent*J\n\rAudioEncoding\x12\x1e\n\x1a\x41UDIO_ENCODING_UNSPECIFIED\x10\x00\x12\x0c\n\x08LINEAR16\x10\x01\x12\x0b\n\x07\x46LOAT32\x10\x02*.\n\x0cSegmentation\x12\x0e\n\nSERVER_VAD\x10\x00\x12\x0e\n\nCLIENT_VAD\x10\x01*0\n\x04Task\x12\x0e\n\nTRANSCRIBE\x10\x00\x12\x18\n\x14TRANSLATE_TO_ENGLISH\x10\x01\x32\xaa\x02\n\x0bInterpreter\x12\x46\n\tInterpret\x12\x19.tolk.v1.InterpretRequest\x1a\x1a.tolk.v1.InterpretResponse(\x01\x30\x01\x12N\n\rTranslateText\x12\x1d.tolk.v1.TranslateTextRequest\x1a\x1e.tolk.v1.TranslateTextResponse\x12I\n\x0fGetCapabilities\x12\x1f.tolk.v1.GetCapabilitiesRequest\x1a\x15.tolk.v1.Capabilities\x12\x38\n\x06Listen\x12\x16.tolk.v1.ListenRequest\x1a\x14.tolk.v1.ListenEvent0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tolk.v1.interpreter_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_AUDIOENCODING']._serialized_start=2087
-  _globals['_AUDIOENCODING']._serialized_end=2161
-  _globals['_SEGMENTATION']._serialized_start=2163
-  _globals['_SEGMENTATION']._serialized_end=2209
-  _globals['_TASK']._serialized_start=2211
-  _globals['_TASK']._serialized_end=2259
+  _globals['_AUDIOENCODING']._serialized_start=2510
+  _globals['_AUDIOENCODING']._serialized_end=2584
+  _globals['_SEGMENTATION']._serialized_start=2586
+  _globals['_SEGMENTATION']._serialized_end=2632
+  _globals['_TASK']._serialized_start=2634
+  _globals['_TASK']._serialized_end=2682
   _globals['_AUDIOFORMAT']._serialized_start=38
   _globals['_AUDIOFORMAT']._serialized_end=135
   _globals['_ENGINEPREFERENCE']._serialized_start=137
   _globals['_ENGINEPREFERENCE']._serialized_end=180
   _globals['_SESSIONCONFIG']._serialized_start=183
-  _globals['_SESSIONCONFIG']._serialized_end=487
-  _globals['_AUDIOCHUNK']._serialized_start=489
-  _globals['_AUDIOCHUNK']._serialized_end=515
-  _globals['_SPEECHBOUNDARY']._serialized_start=518
-  _globals['_SPEECHBOUNDARY']._serialized_end=664
-  _globals['_SPEECHBOUNDARY_KIND']._serialized_start=602
-  _globals['_SPEECHBOUNDARY_KIND']._serialized_end=664
-  _globals['_INTERPRETREQUEST']._serialized_start=667
-  _globals['_INTERPRETREQUEST']._serialized_end=821
-  _globals['_SESSIONSTARTED']._serialized_start=823
-  _globals['_SESSIONSTARTED']._serialized_end=898
-  _globals['_PARTIAL']._serialized_start=901
-  _globals['_PARTIAL']._serialized_end=1036
-  _globals['_FINAL']._serialized_start=1038
-  _globals['_FINAL']._serialized_end=1141
-  _globals['_TRANSLATION']._serialized_start=1143
-  _globals['_TRANSLATION']._serialized_end=1258
-  _globals['_INTERPRETRESPONSE']._serialized_start=1261
-  _globals['_INTERPRETRESPONSE']._serialized_end=1448
-  _globals['_TRANSLATETEXTREQUEST']._serialized_start=1450
-  _globals['_TRANSLATETEXTREQUEST']._serialized_end=1553
-  _globals['_TRANSLATETEXTRESPONSE']._serialized_start=1555
-  _globals['_TRANSLATETEXTRESPONSE']._serialized_end=1616
-  _globals['_GETCAPABILITIESREQUEST']._serialized_start=1618
-  _globals['_GETCAPABILITIESREQUEST']._serialized_end=1642
-  _globals['_LANGUAGEPAIR']._serialized_start=1644
-  _globals['_LANGUAGEPAIR']._serialized_end=1690
-  _globals['_ENGINE']._serialized_start=1693
-  _globals['_ENGINE']._serialized_end=1896
-  _globals['_ENGINE_KIND']._serialized_start=1851
-  _globals['_ENGINE_KIND']._serialized_end=1896
-  _globals['_CAPABILITIES']._serialized_start=1899
-  _globals['_CAPABILITIES']._serialized_end=2085
-  _globals['_INTERPRETER']._serialized_start=2262
-  _globals['_INTERPRETER']._serialized_end=2502
+  _globals['_SESSIONCONFIG']._serialized_end=530
+  _globals['_AUDIOCHUNK']._serialized_start=532
+  _globals['_AUDIOCHUNK']._serialized_end=558
+  _globals['_SPEECHBOUNDARY']._serialized_start=561
+  _globals['_SPEECHBOUNDARY']._serialized_end=707
+  _globals['_SPEECHBOUNDARY_KIND']._serialized_start=645
+  _globals['_SPEECHBOUNDARY_KIND']._serialized_end=707
+  _globals['_INTERPRETREQUEST']._serialized_start=710
+  _globals['_INTERPRETREQUEST']._serialized_end=864
+  _globals['_SESSIONSTARTED']._serialized_start=866
+  _globals['_SESSIONSTARTED']._serialized_end=941
+  _globals['_PARTIAL']._serialized_start=944
+  _globals['_PARTIAL']._serialized_end=1079
+  _globals['_FINAL']._serialized_start=1081
+  _globals['_FINAL']._serialized_end=1184
+  _globals['_TRANSLATION']._serialized_start=1186
+  _globals['_TRANSLATION']._serialized_end=1301
+  _globals['_INTERPRETRESPONSE']._serialized_start=1304
+  _globals['_INTERPRETRESPONSE']._serialized_end=1491
+  _globals['_TRANSLATETEXTREQUEST']._serialized_start=1493
+  _globals['_TRANSLATETEXTREQUEST']._serialized_end=1596
+  _globals['_TRANSLATETEXTRESPONSE']._serialized_start=1598
+  _globals['_TRANSLATETEXTRESPONSE']._serialized_end=1659
+  _globals['_GETCAPABILITIESREQUEST']._serialized_start=1661
+  _globals['_GETCAPABILITIESREQUEST']._serialized_end=1685
+  _globals['_LANGUAGEPAIR']._serialized_start=1687
+  _globals['_LANGUAGEPAIR']._serialized_end=1733
+  _globals['_ENGINE']._serialized_start=1736
+  _globals['_ENGINE']._serialized_end=1939
+  _globals['_ENGINE_KIND']._serialized_start=1894
+  _globals['_ENGINE_KIND']._serialized_end=1939
+  _globals['_CAPABILITIES']._serialized_start=1942
+  _globals['_CAPABILITIES']._serialized_end=2128
+  _globals['_LISTENREQUEST']._serialized_start=2130
+  _globals['_LISTENREQUEST']._serialized_end=2192
+  _globals['_ROOMCAPTION']._serialized_start=2195
+  _globals['_ROOMCAPTION']._serialized_end=2377
+  _globals['_ROOMENDED']._serialized_start=2379
+  _globals['_ROOMENDED']._serialized_end=2406
+  _globals['_LISTENEVENT']._serialized_start=2408
+  _globals['_LISTENEVENT']._serialized_end=2508
+  _globals['_INTERPRETER']._serialized_start=2685
+  _globals['_INTERPRETER']._serialized_end=2983
 # @@protoc_insertion_point(module_scope)
