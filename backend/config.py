@@ -45,6 +45,11 @@ class ServerConfig:
         worker_threads: threads for model calls shared by all sessions.
         grace_s: how long a stopping server lets streams finish.
         vad: server-side voice-activity settings (SERVER_VAD sessions).
+        http_port: port of the live-event caption page (/rooms/ROOM); None = no page.
+        http_host: interface of the page; None = the same as `host`.
+        public_url: the page's address as listeners reach it (for QR codes); None = as requested.
+        bus: where rooms live: None (this process) or redis://HOST:PORT (shared by replicas).
+        max_listeners_per_room / max_listeners: room listeners per room and in all (this replica).
     """
 
     host: str = "127.0.0.1"
@@ -74,6 +79,12 @@ class ServerConfig:
     worker_threads: int = 8
     grace_s: float = 5.0
     vad: VadOptions = field(default_factory=VadOptions)
+    http_port: int | None = None
+    http_host: str | None = None
+    public_url: str | None = None
+    bus: str | None = None
+    max_listeners_per_room: int = 1000
+    max_listeners: int = 2000
 
     @property
     def address(self) -> str:
