@@ -21,6 +21,7 @@ HOOKS: dict[str, tuple[str, str]] = {
     "serve": ("tolk.backend.cli", "run the gRPC interpreter server"),
     "models": ("tolk.models.cli", "list, fetch and check neural models"),
     "app": ("tolk.app.ui.launch", "start the desktop app"),
+    "listen": ("tolk.app.listen_cli", "follow a live-event room's captions in one language"),
 }
 FORMATS = ("text", "jsonl", "srt", "vtt")
 
@@ -117,6 +118,10 @@ def _add_translate(subparsers: Any, env: Mapping[str, str]) -> None:
         "--server-vad", action="store_true", help="send continuous audio and let the server segment it"
     )
     parser.add_argument("--no-partials", action="store_true", help="finals and translations only")
+    parser.add_argument(
+        "--room", default="", help="also publish into this live-event room (listeners: `tolk listen`)"
+    )
+    parser.add_argument("--room-token", default="", help="token the room's listeners must present")
     parser.add_argument("--verbose", action="store_true", help="show warnings and errors with details")
     parser.set_defaults(run=run_translate)
 

@@ -210,6 +210,8 @@ def _stream_options(args: argparse.Namespace) -> StreamOptions:
         asr=args.asr,
         mt=args.mt,
         disable_partials=args.no_partials,
+        room=getattr(args, "room", ""),
+        room_listener_token=getattr(args, "room_token", ""),
     )
 
 

@@ -47,6 +47,8 @@ def config_request(options: StreamOptions) -> pb.InterpretRequest:
         disable_partials=options.disable_partials,
         first_segment_id=options.first_segment_id,
         audio_offset_s=options.audio_offset_s,
+        room=options.room,
+        room_listener_token=options.room_listener_token,
     )
     return pb.InterpretRequest(config=config)
 

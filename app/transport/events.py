@@ -55,6 +55,8 @@ class StreamOptions:
         disable_partials: ask the server for finals and translations only.
         first_segment_id: id of this stream's first segment (a reconnecting session continues the count).
         audio_offset_s: conversation time of this stream's timeline origin.
+        room: publish the captions into this live-event room ("" = none); listeners follow it.
+        room_listener_token: the token listeners of the room must present ("" = open room).
     """
 
     source_language: str = "en"
@@ -67,6 +69,8 @@ class StreamOptions:
     disable_partials: bool = False
     first_segment_id: int = 0
     audio_offset_s: float = 0.0
+    room: str = ""
+    room_listener_token: str = ""
 
 
 @dataclass(frozen=True)
