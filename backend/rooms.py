@@ -116,6 +116,8 @@ class _Close:
 
 def _message_of(event: SessionEvent) -> RoomMessage | None:
     now = time.time()
+    if isinstance(event, Final | Translation) and not event.text.strip():
+        return None  # a segment without words (noise): nothing to show
     if isinstance(event, Final):
         return RoomMessage("final", segment_id=event.segment_id, text=event.text, language=event.language,
                            audio_start_s=event.audio_start_s, audio_end_s=event.audio_end_s,
