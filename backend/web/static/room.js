@@ -17,7 +17,7 @@
   let source = null, bySegment = new Map(), ended = false;
 
   if (overlay) document.body.classList.add("overlay");
-  $("room-name").textContent = room ? "Live captions · " + room : "Live captions";
+  $("room-name").textContent = room || "Live captions";
   document.title = (room ? room + " · " : "") + "Live captions";
   const savedTheme = localStorage.getItem("tolk.theme");
   if (savedTheme) document.documentElement.dataset.theme = savedTheme;
