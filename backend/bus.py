@@ -200,7 +200,7 @@ class RedisBus:
         finally:
             with contextlib.suppress(Exception):  # Redis gone while unsubscribing: nothing to undo
                 await pubsub.unsubscribe()
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def recent(self, room: str) -> list[RoomMessage]:
         items = await self._redis.lrange(self._key(room, "recent"), 0, -1)
