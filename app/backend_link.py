@@ -77,12 +77,15 @@ class SessionSpec:
         target_languages: languages to translate into.
         first_segment_id: id of the first segment (after a restart: one past the last final shown).
         audio_offset_s: conversation time at which this session's audio starts.
+        room / room_token: the live-event room the session also publishes into ("" = none).
     """
 
     source_language: str
     target_languages: tuple[str, ...]
     first_segment_id: int = 0
     audio_offset_s: float = 0.0
+    room: str = ""
+    room_token: str = ""
 
 
 class BackendLink:
@@ -218,6 +221,8 @@ async def run_session(
         source_language=spec.source_language,
         target_languages=spec.target_languages,
         first_segment_id=spec.first_segment_id,
+        room=spec.room,
+        room_listener_token=spec.room_token,
     )
     blocks = capture_blocks(capture, timeline, spec.audio_offset_s)
     pipeline = PipelineOptions(segmentation="client_vad", retry=APP_RETRY)

@@ -51,6 +51,7 @@ class SessionRequest:
         source_language: language spoken.
         target_languages: languages to translate into.
         connection: offline or a server.
+        room / room_token: also publish into this live-event room ("" = no), and its listener token.
     """
 
     device: str
@@ -58,6 +59,8 @@ class SessionRequest:
     source_language: str
     target_languages: tuple[str, ...]
     connection: ConnectionSpec
+    room: str = ""
+    room_token: str = ""
 
 
 class LoopThread(QThread):
@@ -196,6 +199,8 @@ class Controller(QObject):
             target_languages=request.target_languages,
             first_segment_id=self._next_segment_id,
             audio_offset_s=self._audio_offset_s,
+            room=request.room,
+            room_token=request.room_token,
         )
         self._set_state("connecting", request.connection.describe())
         self._future = self._thread.submit(self._session(request.connection, spec, capture))

@@ -29,6 +29,7 @@ from tolk.app.controller import NO_DEVICE_MESSAGE, Controller, SessionRequest
 from tolk.app.core.captions import CaptionModel
 from tolk.app.core.events import SessionEvent
 from tolk.app.core.subtitles import to_srt, to_text, to_vtt
+from tolk.app.ui.broadcast import BroadcastPanel
 from tolk.app.ui.captions_view import CaptionsView
 from tolk.app.ui.overlay import SubtitleOverlay
 from tolk.app.ui.overlay_panel import OVERLAY_SHORTCUT, OverlayPanel
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         self.languages = LanguagePanel()
         self.connection = ConnectionPanel()
         self.overlay_panel = OverlayPanel(settings.overlay)
+        self.broadcast = BroadcastPanel()
         self.view = CaptionsView(self.model, settings.target_languages)
         self.overlay = SubtitleOverlay(settings.overlay)
         self.banner = QLabel(wordWrap=True)
@@ -92,7 +94,7 @@ class MainWindow(QMainWindow):
     def _build_layout(self) -> None:
         side = QWidget()
         column = QVBoxLayout(side)
-        for panel in (self.inputs, self.languages, self.connection, self.overlay_panel):
+        for panel in (self.inputs, self.languages, self.connection, self.broadcast, self.overlay_panel):
             column.addWidget(panel)
         column.addStretch(1)
         scroll = QScrollArea(widgetResizable=True)
@@ -146,6 +148,7 @@ class MainWindow(QMainWindow):
             settings.target_languages,
         )
         self.connection.set_values(settings.mode, settings.server_address, settings.tls, token)
+        self.broadcast.set_server(settings.server_address, settings.mode == "server")
         self.overlay_panel.set_languages(settings.target_languages, settings.overlay.language)
         if settings.window_geometry:
             self.restoreGeometry(settings.window_geometry)
@@ -189,6 +192,8 @@ class MainWindow(QMainWindow):
             source_language=self.languages.selected_source(),
             target_languages=self.languages.selected_targets(),
             connection=self.connection_spec(),
+            room=self.broadcast.room(),
+            room_token=self.broadcast.listener_token(),
         )
 
     def connection_spec(self) -> ConnectionSpec:
@@ -299,6 +304,7 @@ class MainWindow(QMainWindow):
         self._restart_if_running()
 
     def _on_connection_changed(self) -> None:
+        self.broadcast.set_server(self.connection.address.text(), self.connection.mode() == "server")
         self.controller.fetch_capabilities(self.connection_spec())
         self._restart_if_running()
 
