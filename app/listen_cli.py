@@ -8,6 +8,7 @@ Recent finals come first, then live captions; the command ends with status 0 whe
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 from pathlib import Path
@@ -51,13 +52,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 async def _listen(args: argparse.Namespace) -> int:
+    import grpc
+
     from tolk.app.transport.events import Final
     from tolk.app.transport.rooms import RoomClient, RoomEnd
-    from tolk.backend.tls import ClientTls, channel_credentials
 
     credentials = None
     if args.tls or args.tls_ca:
-        credentials = channel_credentials(ClientTls(ca=Path(args.tls_ca) if args.tls_ca else None))
+        # None: the system's roots
+        roots = await asyncio.to_thread(Path(args.tls_ca).read_bytes) if args.tls_ca else None
+        credentials = grpc.ssl_channel_credentials(root_certificates=roots)
     printer = _Printer(args.format, None, sys.stdout)
     shown: set[int] = set()
     async with RoomClient(args.server, credentials=credentials) as client:
