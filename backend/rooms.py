@@ -18,7 +18,7 @@ import re
 import time
 from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tolk.backend.bus import Bus, RoomMessage
 from tolk.backend.events import Final, Partial, SessionEvent, Translation
@@ -155,10 +155,32 @@ class _Fanout:
     def start(self) -> RoomMessage | None:
         return self._start
 
-    def add(self, listener: Listener) -> None:
+    async def add(self, listener: Listener) -> None:
+        """Adds a listener after queueing the recent finals of its language (translated if new here)."""
+        language = listener.language
+        if language not in self.languages:
+            self.languages.add(language)  # live finals from now on are translated into it
+            await self._backfill(language)
         self.listeners.add(listener)
-        self.languages.add(listener.language)
-        listener.replay(self._history.get(listener.language, ()))
+        listener.replay(self._history.get(language, ()))
+
+    async def _backfill(self, language: str) -> None:
+        """Translates the source language's recent finals for a language first asked for now."""
+        start = self._start
+        if start is None or language in start.targets:
+            return
+        source = self._history.get(start.source_language, deque())
+        translated: list[Caption] = []
+        for caption in list(source):
+            try:
+                text = await self._hub.translator.translate(caption.text, caption.language, language)
+            except TolkError:
+                return
+            translated.append(replace(caption, text=text, language=language))
+        history = self._history.setdefault(language, deque(maxlen=HISTORY_FINALS))
+        merged = {c.segment_id: c for c in [*translated, *history]}  # live ones win
+        history.clear()
+        history.extend(merged[k] for k in sorted(merged)[-HISTORY_FINALS:])
 
     async def _run(self) -> None:
         try:
@@ -296,7 +318,7 @@ class RoomHub:
         try:
             await fanout.ready()
             self._check(fanout, listener, token)
-            fanout.add(listener)
+            await fanout.add(listener)
             if self._closed:
                 listener.end(Ended("server stopping"))
             yield listener

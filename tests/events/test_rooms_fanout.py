@@ -133,3 +133,32 @@ async def test_listener_limits_count_per_room_and_per_server(translator: RoomTra
                     pass
     assert hub.metrics.rejected._value.get() == 2
     assert hub.listener_count == 0
+
+
+async def test_a_late_joiner_in_a_new_language_gets_the_recent_finals_translated(
+    translator: RoomTranslator,
+) -> None:
+    hub = RoomHub(LocalBus(), translator)
+    first: list[Caption] = []
+
+    async def english_listener(ready: asyncio.Event, done: asyncio.Event) -> None:
+        async with hub.listen("late", "en") as listener:
+            ready.set()
+            while not isinstance(item := await listener.next(), Ended):
+                first.append(item)
+            done.set()
+
+    ready, done = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(english_listener(ready, done))
+    await ready.wait()
+    publisher = hub.publisher("late", "en", ("es",), "")
+    for n, text in enumerate(["The house is big.", "The cat sleeps."]):
+        publisher.offer(Final(n, text, "en", n, n + 1))
+    await until(lambda: len(first) == 2)
+    async with hub.listen("late", "ca") as catalan:
+        replayed = [await catalan.next(), await catalan.next()]
+    publisher.finish(ended=True)
+    await task
+    assert [c.segment_id for c in replayed if isinstance(c, Caption)] == [0, 1]
+    assert all(isinstance(c, Caption) and c.replay and c.language == "ca" for c in replayed)
+    assert replayed[0].text.lower().startswith("la casa")  # type: ignore[union-attr]
