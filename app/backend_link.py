@@ -20,24 +20,23 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-import grpc
 import numpy as np
 
 from tolk.app.audio.capture import AudioCapture
 from tolk.app.core.errors import ClientError
 from tolk.app.core.events import Final, Partial, SessionEvent
 from tolk.app.pipeline import PipelineOptions, run_pipeline
+from tolk.app.transport.channel import ChannelSpec, ClientTls
 from tolk.app.transport.client import InterpreterClient
 from tolk.app.transport.events import Capabilities, StreamOptions
 from tolk.app.transport.resilient import RetryPolicy
-from tolk.common.dsp import Samples, StreamResampler
+from tolk.common.dsp import SAMPLE_RATE_HZ, Samples, StreamResampler
 
 if TYPE_CHECKING:
     from tolk.backend.offline import OfflineEngines
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE_HZ = 16_000
 READ_TIMEOUT_S = 0.1
 APP_RETRY = RetryPolicy(max_attempts=None, retry_first_connect=True)
 """The app never gives up on its own: it shows "Reconnecting…" until the server is back or the user stops."""
@@ -53,7 +52,7 @@ class ConnectionSpec:
     Attributes:
         mode: "offline" (embedded backend in this process) or "server".
         address: host:port of the server (server mode).
-        tls: use TLS with the system's root certificates (server mode).
+        tls: use TLS (server mode).
         token: bearer token sent with every call, or "".
     """
 
@@ -61,6 +60,10 @@ class ConnectionSpec:
     address: str = "localhost:50051"
     tls: bool = False
     token: str = ""
+
+    def channel(self, tls_files: ClientTls) -> ChannelSpec:
+        """The server-mode channel, built by the same code as the CLI's (app/transport/channel.py)."""
+        return ChannelSpec(self.address, self.token or None, tls_files if self.tls else None)
 
     def describe(self) -> str:
         if self.mode == "offline":
@@ -77,6 +80,8 @@ class SessionSpec:
         target_languages: languages to translate into.
         first_segment_id: id of the first segment (after a restart: one past the last final shown).
         audio_offset_s: conversation time at which this session's audio starts.
+        asr: ASR engine spec ("" = the backend's default).
+        mt: MT engine spec ("" = the backend's default).
         room / room_token: the live-event room the session also publishes into ("" = none).
     """
 
@@ -84,6 +89,8 @@ class SessionSpec:
     target_languages: tuple[str, ...]
     first_segment_id: int = 0
     audio_offset_s: float = 0.0
+    asr: str = ""
+    mt: str = ""
     room: str = ""
     room_token: str = ""
 
@@ -91,8 +98,10 @@ class SessionSpec:
 class BackendLink:
     """The client for the current connection, and the embedded backend while in offline mode."""
 
-    def __init__(self, model_dir: Path | None = None) -> None:
+    def __init__(self, model_dir: Path | None = None, tls_files: ClientTls | None = None) -> None:
+        """`tls_files`: CA, client certificate and key, server name for TLS (default: the system's roots)."""
         self._model_dir = model_dir
+        self._tls_files = tls_files or ClientTls()
         self.engines: OfflineEngines | None = None
         """The embedded backend's engines once it runs (offline mode), for the status bar."""
         self._spec: ConnectionSpec | None = None
@@ -113,8 +122,7 @@ class BackendLink:
         if spec.mode == "offline":
             self._client = InterpreterClient(await self._embedded_target())
         else:
-            credentials = grpc.ssl_channel_credentials() if spec.tls else None
-            self._client = InterpreterClient(spec.address, credentials=credentials, token=spec.token or None)
+            self._client = InterpreterClient(spec.channel(self._tls_files))
         self._spec = spec
         return self._client
 
@@ -221,6 +229,8 @@ async def run_session(
         source_language=spec.source_language,
         target_languages=spec.target_languages,
         first_segment_id=spec.first_segment_id,
+        asr=spec.asr,
+        mt=spec.mt,
         room=spec.room,
         room_listener_token=spec.room_token,
     )

@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK  (shell completion: see _complete; docs/sections/house.md)
 """The `tolk` command: translate audio files, list engines, and the subcommands other areas add.
 
 `translate` and `engines` live here; `serve` (backend/cli.py), `models` (models/cli.py) and `app`
@@ -15,6 +16,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tolk import __version__
 from tolk.app.commands import EXIT_CODES_HELP, EXIT_USAGE, run_engines, run_translate
 
 HOOKS: dict[str, tuple[str, str]] = {
@@ -99,7 +101,7 @@ def _add_translate(subparsers: Any, env: Mapping[str, str]) -> None:
     )
     parser.add_argument(
         "--to", dest="targets", action="append", default=[], metavar="LANG",
-        help="target language; repeat for several (default: es)",
+        help="target language; repeat or separate with commas for several: es,fr (default: es)",
     )  # fmt: skip
     _add_connection(parser, env)
     parser.add_argument(
@@ -111,7 +113,7 @@ def _add_translate(subparsers: Any, env: Mapping[str, str]) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--track", dest="tracks", action="append", default=None, metavar="LANG",
-        help="srt/vtt lines per cue: 'original' or a target language; repeat to order them "
+        help="srt/vtt lines per cue: 'original' or one of the --to languages; repeat to order them "
         "(default: original, then every target). One track gives a per-language subtitle file.",
     )  # fmt: skip
     parser.add_argument(
@@ -164,6 +166,7 @@ def build_parser(argv: Sequence[str] = (), env: Mapping[str, str] | None = None)
         epilog=EXIT_CODES_HELP,
         formatter_class=lambda prog: argparse.RawDescriptionHelpFormatter(prog, max_help_position=30),
     )
+    parser.add_argument("--version", action="version", version=f"tolk {__version__} (tolk-interpreter)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_translate(subparsers, env)
     _add_engines(subparsers, env)
@@ -172,10 +175,23 @@ def build_parser(argv: Sequence[str] = (), env: Mapping[str, str] | None = None)
     return parser
 
 
+def _complete(parser: argparse.ArgumentParser) -> None:
+    """Shell completion when argcomplete is installed (optional): it answers and exits here."""
+    try:
+        import argcomplete
+    except ImportError:
+        return
+    argcomplete.autocomplete(parser)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # before grpc loads: no core INFO lines on stderr
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(args_list)
+    completing = "_ARGCOMPLETE" in os.environ
+    # while completing, the words typed so far pick the subcommand whose options get completed
+    parser = build_parser(os.environ.get("COMP_LINE", "").split()[1:] if completing else args_list)
+    if completing:
+        _complete(parser)
     args = parser.parse_args(args_list)
     if getattr(args, "run", None) is None:
         parser.print_help()

@@ -26,8 +26,11 @@ from tolk.app.core.events import ConnectionState, SessionEvent, Started
 from tolk.app.core.jsonl import JsonlEncoder
 from tolk.app.core.subtitles import to_srt, to_vtt
 from tolk.app.transport.events import Capabilities, EngineDescription, StreamOptions
+from tolk.common.keyfiles import TlsFileError, TokenFileError
+from tolk.common.langcodes import language_list
 
 if TYPE_CHECKING:
+    from tolk.app.transport.channel import ChannelSpec
     from tolk.app.transport.client import InterpreterClient
 
 EXIT_OK = 0
@@ -64,8 +67,6 @@ _SERVER_EXITS: tuple[tuple[type[errors.ServerError], int], ...] = (
 
 
 def exit_code(exc: BaseException) -> int:
-    from tolk.backend.security import TokenFileError
-    from tolk.backend.tls import TlsFileError
     from tolk.common.errors import TolkError  # the in-process backend's errors (engine load failures)
 
     if isinstance(exc, errors.AudioFileError):
@@ -121,45 +122,54 @@ def _guarded(command: str, verbose: bool, work: Callable[[], Coroutine[Any, Any,
 
 @contextlib.asynccontextmanager
 async def _connect(args: argparse.Namespace) -> AsyncIterator[str]:
-    """Yields the target to talk to: the given server, or an in-process one."""
+    """Yields the target to talk to: the given server, or an in-process one.
+
+    In-process, `args.offline_engines` says which engines it runs and why; `translate` shows that once the
+    session starts, so a refused request stays one line.
+    """
     if args.server:
         yield args.server
         return
+    from tolk.backend.engines.registry import EngineContext, canonical_spec
     from tolk.backend.offline import EmbeddedOptions, embedded_backend
     from tolk.models.store import resolve_store_dir
 
     targets = getattr(args, "targets", None) or ["es"]
+    store_dir = resolve_store_dir(None, os.environ)
+    for attr in ("asr", "mt"):  # hub ids (whisper:openai/whisper-base) -> the store entry's spec
+        if getattr(args, attr):
+            setattr(args, attr, canonical_spec(getattr(args, attr), EngineContext(model_dir=store_dir)))
     options = EmbeddedOptions(
-        model_dir=resolve_store_dir(None, os.environ),
+        model_dir=store_dir,
         source=getattr(args, "source", None),
         target=targets[0],
-        asr=args.asr,
-        mt=args.mt,
+        asr=args.asr or None,  # "" (no flag, no TOLK_ASR): the store's choice
+        mt=args.mt or None,
     )
     async with embedded_backend(options) as backend:
-        print(f"tolk: offline engines: {backend.engines.reason}", file=sys.stderr)
+        args.offline_engines = backend.engines  # reported once the session starts (errors come first)
         yield backend.target
 
 
-def _client(args: argparse.Namespace, target: str) -> InterpreterClient:
-    """A client for `target`; TLS settings apply to --server only (the in-process server is loopback)."""
-    from tolk.app.transport.client import InterpreterClient
-    from tolk.backend.security import read_token_file
-    from tolk.backend.tls import ClientTls, channel_credentials, channel_options
+def channel_spec(args: argparse.Namespace, target: str) -> ChannelSpec:
+    """How to reach `target`; TLS and token apply to --server only (the in-process server is loopback)."""
+    from tolk.app.transport.channel import ChannelSpec, ClientTls, read_token_file  # grpc: load on use
 
+    if not args.server:
+        return ChannelSpec(target, token=args.token)
     token_file = getattr(args, "token_file", None)
-    token = args.token or (read_token_file(Path(token_file)) if token_file and args.server else None)
+    token = args.token or (read_token_file(Path(token_file)) if token_file else None)
     paths = (args.tls_ca, args.tls_cert, args.tls_key)
-    if not args.server or not (args.tls or any(paths) or args.tls_server_name):
-        return InterpreterClient(target, token=token)
+    if not (args.tls or any(paths) or args.tls_server_name):
+        return ChannelSpec(target, token=token)
     ca, cert, key = (Path(p) if p else None for p in paths)
-    tls = ClientTls(ca=ca, cert=cert, key=key, server_name=args.tls_server_name)
-    return InterpreterClient(
-        target,
-        credentials=channel_credentials(tls),
-        token=token,
-        channel_options=channel_options(tls),
-    )
+    return ChannelSpec(target, token, ClientTls(ca=ca, cert=cert, key=key, server_name=args.tls_server_name))
+
+
+def _client(args: argparse.Namespace, target: str) -> InterpreterClient:
+    from tolk.app.transport.client import InterpreterClient
+
+    return InterpreterClient(channel_spec(args, target))
 
 
 # ---- translate ----
@@ -202,8 +212,23 @@ class _Printer:
         self._out.flush()
 
 
+def translate_problem(args: argparse.Namespace) -> str | None:
+    """Normalizes `--to` (repeated or comma-separated) in place; a usage problem as one line, or None."""
+    args.targets = list(language_list(args.targets or ["es"]))
+    if not args.targets:
+        return "--to: give at least one language"
+    tracks = args.tracks or []
+    unknown = [t for t in tracks if t != "original" and t not in args.targets]
+    if unknown:
+        choices = ", ".join(["original", *args.targets])
+        return f"--track {unknown[0]}: not a target of this run (choose from {choices})"
+    if tracks and args.format not in ("srt", "vtt"):
+        return "--track applies to --format srt or vtt"
+    return None
+
+
 def _stream_options(args: argparse.Namespace) -> StreamOptions:
-    targets = tuple(dict.fromkeys(t.strip().lower() for t in (args.targets or ["es"])))
+    targets = tuple(args.targets)
     return StreamOptions(
         source_language=args.source.strip().lower(),
         target_languages=targets,
@@ -216,15 +241,21 @@ def _stream_options(args: argparse.Namespace) -> StreamOptions:
 
 
 async def _translate(args: argparse.Namespace) -> int:
+    from tolk.app.core.timing import WallClock
     from tolk.app.pipeline import PipelineOptions, file_source, run_pipeline
 
     probe(args.audio)  # a bad file fails before any server starts
     printer = _Printer(args.format, args.tracks, sys.stdout)
     options = PipelineOptions(segmentation="server_vad" if args.server_vad else "client_vad")
     async with _connect(args) as target, _client(args, target) as client:
-        blocks = file_source(args.audio, realtime=args.realtime)
+        wall = WallClock()  # wall_s from audio position 0 of the file
+        blocks = file_source(args.audio, realtime=args.realtime, wall=wall)
         try:
-            async for event in run_pipeline(client, _stream_options(args), blocks, options):
+            async for event in run_pipeline(client, _stream_options(args), blocks, options, wall):
+                engines = getattr(args, "offline_engines", None)
+                if isinstance(event, Started) and engines is not None:
+                    print(f"tolk: offline engines: {engines.reason}", file=sys.stderr)
+                    args.offline_engines = None  # once, not again after a reconnect
                 printer.show(event)
         except BaseException:
             printer.abort()
@@ -234,6 +265,10 @@ async def _translate(args: argparse.Namespace) -> int:
 
 
 def run_translate(args: argparse.Namespace) -> int:
+    problem = translate_problem(args)
+    if problem is not None:
+        print(f"tolk translate: {problem} (see tolk translate --help)", file=sys.stderr)
+        return EXIT_USAGE
     return _guarded("translate", args.verbose, lambda: _translate(args))
 
 
@@ -241,16 +276,20 @@ def run_translate(args: argparse.Namespace) -> int:
 
 
 def _local_capabilities() -> tuple[Capabilities, dict[str, str]]:
-    from tolk.backend.engines.registry import DEFAULT_ASR, DEFAULT_MT, Registry
+    from tolk.backend.engines.registry import EngineContext, Registry
+    from tolk.backend.offline import EmbeddedOptions, choose_engines
+    from tolk.models.store import resolve_store_dir
 
-    registry = Registry()
+    store_dir = resolve_store_dir(None, os.environ)
+    registry = Registry(EngineContext(model_dir=store_dir))
+    defaults = choose_engines(EmbeddedOptions(model_dir=store_dir))
     engines = tuple(
         EngineDescription(
             name=info.name,
             kind=info.kind,
             languages=info.languages,
             pairs=tuple((p.source, p.target) for p in info.pairs),
-            is_default=info.name in (DEFAULT_ASR, DEFAULT_MT),
+            is_default=info.name in (defaults.asr, defaults.mt),
             description=info.description,
         )
         for info in registry.installed()
@@ -264,7 +303,7 @@ def _engine_line(engine: EngineDescription) -> str:
         what = "languages: " + (", ".join(engine.languages) or "-")
     else:
         what = "pairs: " + (", ".join(f"{s}-{t}" for s, t in engine.pairs) or "-")
-    line = f"{engine.kind.upper():<4}{name:<28}{what}"
+    line = f"{engine.kind.upper():<4}{name:<27} {what}"
     return f"{line}\n{'':<32}{engine.description}" if engine.description else line
 
 

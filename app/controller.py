@@ -30,6 +30,7 @@ from tolk.app.audio.file_device import FileSoundModule
 from tolk.app.backend_link import BackendLink, CaptureTimeline, ConnectionSpec, SessionSpec, run_session
 from tolk.app.core.errors import ClientError
 from tolk.app.core.events import ConnectionState, Final, SessionEvent
+from tolk.app.transport.channel import ClientTls
 from tolk.app.transport.events import Capabilities
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ class SessionRequest:
         source_language: language spoken.
         target_languages: languages to translate into.
         connection: offline or a server.
+        asr: ASR engine spec from the model picker ("" = the backend's default).
+        mt: MT engine spec from the model picker ("" = the backend's default).
         room / room_token: also publish into this live-event room ("" = no), and its listener token.
     """
 
@@ -59,6 +62,8 @@ class SessionRequest:
     source_language: str
     target_languages: tuple[str, ...]
     connection: ConnectionSpec
+    asr: str = ""
+    mt: str = ""
     room: str = ""
     room_token: str = ""
 
@@ -115,7 +120,8 @@ class Controller(QObject):
     """Starts and stops sessions; reports state, events, delay and errors through signals.
 
     `sound` makes the sound library (sounddevice, or a fake in tests); `file_speed` paces file inputs
-    (1.0 = real time, like a microphone).
+    (1.0 = real time, like a microphone); `tls_files` the CA, client certificate and key for TLS
+    connections (default: the system's roots).
     """
 
     state_changed = Signal(str, str)  # state, one-line detail
@@ -123,7 +129,9 @@ class Controller(QObject):
     delay_measured = Signal(float)  # seconds from the end of speech to its final on screen
     error = Signal(str)
     capabilities_ready = Signal(object)  # dict[str, list[str]] from language_pairs
+    engines_ready = Signal(object)  # tuple[EngineDescription, ...]: the backend's installed engines
     session_finished = Signal()
+    engines_changed = Signal(str, str)  # offline: "asr + mt" and where they come from; server: "", ""
 
     def __init__(
         self,
@@ -131,6 +139,7 @@ class Controller(QObject):
         *,
         file_speed: float = 1.0,
         model_dir: Path | None = None,
+        tls_files: ClientTls | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -138,7 +147,7 @@ class Controller(QObject):
         self._file_speed = file_speed
         self._thread = LoopThread(self)
         self._thread.start()
-        self._link = BackendLink(model_dir)
+        self._link = BackendLink(model_dir, tls_files)
         self._capture: AudioCapture | None = None
         self._future: concurrent.futures.Future[None] | None = None
         self._next_segment_id = 0
@@ -175,7 +184,10 @@ class Controller(QObject):
         except ClientError as exc:
             self.error.emit(f"cannot get languages: {exc}")
             return
+        engines = self._link.engines if connection.mode == "offline" else None
+        self.engines_changed.emit(*((engines.describe(), engines.reason) if engines else ("", "")))
         self.capabilities_ready.emit(language_pairs(capabilities))
+        self.engines_ready.emit(capabilities.engines)
 
     # --- session -------------------------------------------------------------------------------------
     def start(self, request: SessionRequest) -> bool:
@@ -199,6 +211,8 @@ class Controller(QObject):
             target_languages=request.target_languages,
             first_segment_id=self._next_segment_id,
             audio_offset_s=self._audio_offset_s,
+            asr=request.asr,
+            mt=request.mt,
             room=request.room,
             room_token=request.room_token,
         )

@@ -14,10 +14,11 @@ import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import assert_never
 
 import numpy as np
 
-from tolk.app.audio.files import SAMPLE_RATE_HZ, Samples, iter_audio
+from tolk.app.audio.files import iter_audio
 from tolk.app.core.timing import WallClock
 from tolk.app.transport.client import InterpreterClient
 from tolk.app.transport.events import (
@@ -29,7 +30,7 @@ from tolk.app.transport.events import (
     StreamOptions,
 )
 from tolk.app.transport.resilient import ResilientSession, RetryPolicy
-from tolk.common.dsp import float32_to_pcm16
+from tolk.common.dsp import SAMPLE_RATE_HZ, Samples, float32_to_pcm16
 from tolk.common.vad import SpeechAudio, SpeechEnd, SpeechStart, VadOptions, VadSegmenter
 
 CHUNK_MS = 100
@@ -68,10 +69,16 @@ async def file_source(
     path: str | Path,
     realtime: bool,
     clock: Callable[[], float] = time.monotonic,
+    wall: WallClock | None = None,
 ) -> AsyncIterator[Samples]:
-    """Blocks of a decoded file; `realtime` releases each block when a microphone would have."""
+    """Blocks of a decoded file; `realtime` releases each block when a microphone would have.
+
+    `wall` is marked at audio position 0, so `wall_s` counts from the start of the input, not from the
+    first chunk sent (with client VAD that leaves only once speech is detected)."""
     block_ms = REALTIME_BLOCK_MS if realtime else FAST_BLOCK_MS
     start = clock()
+    if wall is not None:
+        wall.mark()
     position_s = 0.0
     for block in iter_audio(path, block_ms=block_ms):
         position_s += len(block) / SAMPLE_RATE_HZ
@@ -111,8 +118,10 @@ def _vad_items(events: Iterable[SpeechStart | SpeechAudio | SpeechEnd], chunk_ms
             yield Boundary("start", event.t_s)
         elif isinstance(event, SpeechAudio):
             yield from _chunks(event.samples, event.t_s, chunk_ms)
-        else:
+        elif isinstance(event, SpeechEnd):
             yield Boundary("end", event.t_s)
+        else:
+            assert_never(event)
 
 
 async def segment(blocks: AsyncIterable[Samples], options: PipelineOptions) -> AsyncIterator[Outgoing]:

@@ -19,6 +19,11 @@ from tolk.models.store import resolve_store_dir
 
 log = logging.getLogger(__name__)
 
+EXIT_CODES_HELP = """exit status:
+  0    stopped by SIGINT or SIGTERM after draining
+  1    internal or system error (a bug, or the OS refused something other than a port)
+  2    bad setting, unreadable TLS or token file, or a --port / --metrics-port that is in use"""
+
 
 @dataclass(frozen=True)
 class _Setting:
@@ -104,7 +109,12 @@ _CONTEXT_FIELDS = ("model_dir", "device", "precision", "beam_size")
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Registers `tolk serve` on an argparse subparsers object."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "serve", help="run the gRPC interpreter server", description=__doc__
+        "serve",
+        help="run the gRPC interpreter server",
+        description="Runs the gRPC interpreter server until SIGINT or SIGTERM, then drains gracefully. "
+        "Settings: defaults < TOLK_* environment < flags.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     for name, setting in SETTINGS.items():
         parser.add_argument(setting.flag, dest=name, default=None, help=f"{setting.help} [{setting.env}]")
@@ -185,11 +195,14 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"tolk serve: {exc}", file=sys.stderr)
         return 2
-    from tolk.backend.server import serve
+    from tolk.backend.server import PortBusyError, serve
 
     try:
         asyncio.run(serve(config))
     except ValueError as exc:  # an unreadable or malformed token, certificate or key file
+        print(f"tolk serve: {exc}", file=sys.stderr)
+        return 2
+    except PortBusyError as exc:
         print(f"tolk serve: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

@@ -1,4 +1,4 @@
-"""What a session sends to its client (app-neutral dataclasses), and the queue that carries it.
+"""The queue that carries what a session sends to its client (the events are tolk.common.events).
 
 `Outbox` is bounded and coalescing. Partials are advisory: a newer partial replaces an unsent one of the
 same segment, so a slow reader gets fewer, fresher partials and never stalls recognition. Everything else
@@ -10,45 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class Started:
-    session_id: str
-    asr_engine: str
-    mt_engine: str
-
-
-@dataclass(frozen=True)
-class Partial:
-    segment_id: int
-    stable_text: str
-    unstable_text: str
-    language: str
-    audio_start_s: float
-    audio_end_s: float
-
-
-@dataclass(frozen=True)
-class Final:
-    segment_id: int
-    text: str
-    language: str
-    audio_start_s: float
-    audio_end_s: float
-
-
-@dataclass(frozen=True)
-class Translation:
-    segment_id: int
-    source_language: str
-    target_language: str
-    text: str
-    is_final: bool
-
-
-SessionEvent = Started | Partial | Final | Translation
+from tolk.common.events import Event, Partial
 
 
 class Outbox:
@@ -59,7 +22,7 @@ class Outbox:
             raise ValueError("capacity must be >= 1")
         self.capacity = capacity
         self.coalesced = 0
-        self._items: deque[SessionEvent] = deque()
+        self._items: deque[Event] = deque()
         self._partials = 0
         self._cond = asyncio.Condition()
         self._closed = False
@@ -72,7 +35,7 @@ class Outbox:
     def _has_room(self) -> bool:
         return len(self._items) - self._partials < self.capacity or self._closed
 
-    async def put(self, event: SessionEvent) -> None:
+    async def put(self, event: Event) -> None:
         """Queues an event that must arrive; waits while `capacity` such events are unsent."""
         async with self._cond:
             await self._cond.wait_for(self._has_room)
@@ -94,7 +57,7 @@ class Outbox:
             self._partials += 1
             self._cond.notify_all()
 
-    async def get(self) -> SessionEvent | None:
+    async def get(self) -> Event | None:
         """The next event; None once closed and drained; raises the error given to `fail`."""
         async with self._cond:
             await self._cond.wait_for(lambda: bool(self._items) or self._closed)

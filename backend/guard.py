@@ -26,7 +26,7 @@ from tolk.backend.logs import bind_session
 from tolk.backend.metrics import Metrics
 from tolk.backend.quotas import Admission
 from tolk.backend.security import client_identity
-from tolk.backend.stream_input import DRAINING_MESSAGE, Cut, GuardedInput, StreamMeter
+from tolk.backend.stream_input import DRAINING_MESSAGE, EarlyEnd, GuardedInput, StreamMeter
 from tolk.common.errors import ResourceExhausted
 
 log = logging.getLogger(__name__)
@@ -112,8 +112,8 @@ class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                 async for response in _responses(behavior, guarded, context):
                     meter.observe(response)
                     yield response
-                if guarded.cut is not None:
-                    await _end_with(context, guarded.cut)
+                if guarded.early_end is not None:
+                    await _end_with(context, guarded.early_end)
             except BaseException:
                 self.metrics.errors.labels(_code_name(context)).inc()
                 raise
@@ -124,7 +124,7 @@ class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                 self.metrics.active_sessions.dec()
                 if self.admission.active == 0:
                     self._idle.set()
-                _log_end(meter, guarded.cut)
+                _log_end(meter, guarded.early_end)
 
         return interpret
 
@@ -140,7 +140,7 @@ async def _responses(
         await result
 
 
-async def _end_with(context: grpc.aio.ServicerContext[Any, Any], cut: Cut) -> None:
+async def _end_with(context: grpc.aio.ServicerContext[Any, Any], cut: EarlyEnd) -> None:
     await context.abort(cut.code, cut.message)
 
 
@@ -151,7 +151,7 @@ def _code_name(context: grpc.aio.ServicerContext[Any, Any]) -> str:
     return "CANCELLED" if context.cancelled() else "UNKNOWN"
 
 
-def _log_end(meter: StreamMeter, cut: Cut | None) -> None:
+def _log_end(meter: StreamMeter, cut: EarlyEnd | None) -> None:
     with bind_session(meter.session_id or "-"):
         log.info(
             "stream ended",

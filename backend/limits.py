@@ -85,19 +85,3 @@ def server_options(limits: Limits) -> list[tuple[str, int]]:
         ("grpc.http2.min_recv_ping_interval_without_data_ms", _ms(keepalive.min_client_ping_interval_s)),
         ("grpc.http2.max_ping_strikes", 2),
     ]
-
-
-def client_options(
-    keepalive: Keepalive | None = None, max_message_bytes: int = MAX_CHUNK_BYTES + MESSAGE_OVERHEAD_BYTES
-) -> list[tuple[str, int]]:
-    """Channel arguments for clients: keepalive during calls (never more often than servers tolerate)."""
-    keepalive = keepalive or Keepalive(time_s=30.0, timeout_s=10.0)
-    return [
-        ("grpc.max_receive_message_length", max_message_bytes),
-        ("grpc.max_send_message_length", max_message_bytes),
-        ("grpc.keepalive_time_ms", _ms(keepalive.time_s)),
-        ("grpc.keepalive_timeout_ms", _ms(keepalive.timeout_s)),
-        ("grpc.http2.ping_timeout_ms", _ms(keepalive.timeout_s)),
-        ("grpc.keepalive_permit_without_calls", 0),
-        ("grpc.http2.max_pings_without_data", 0),
-    ]

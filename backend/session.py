@@ -15,19 +15,17 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, assert_never
 
 from tolk.backend.engines.base import (
-    SAMPLE_RATE_HZ,
     AsrEngine,
     AsrStream,
     Hypothesis,
     MtEngine,
-    Samples,
 )
-from tolk.backend.events import Final, Outbox, Partial, SessionEvent, Started, Translation
+from tolk.backend.events import Outbox
 from tolk.backend.session_setup import EngineSource, SessionLimits, SessionOptions, resolve_engines
-from tolk.common.dsp import StreamResampler, bytes_to_float32, pcm16_to_float32
+from tolk.common.dsp import SAMPLE_RATE_HZ, Samples, StreamResampler, bytes_to_float32, pcm16_to_float32
 from tolk.common.errors import (
     FailedPrecondition,
     InvalidArgument,
@@ -35,6 +33,7 @@ from tolk.common.errors import (
     TolkError,
     Unavailable,
 )
+from tolk.common.events import Event, Final, Partial, Started, Translation
 from tolk.common.vad import SpeechAudio, SpeechEnd, SpeechStart, VadSegmenter
 
 log = logging.getLogger(__name__)
@@ -85,8 +84,13 @@ class _Boundary:
     t_s: float
 
 
-_FLUSH = object()
-_Input = _Audio | _Boundary | object
+@dataclass(frozen=True)
+class _Flush:
+    """The client half-closed: flush the open segment and end the event stream."""
+
+
+_InboxItem = _Audio | _Boundary | _Flush
+"""What the request side hands the session's worker, in order."""
 
 
 class Session:
@@ -101,7 +105,7 @@ class Session:
         self._stream = _LockedStream(stream)
         self._mt = mt
         self._executor = executor
-        self._inbox: asyncio.Queue[_Input] = asyncio.Queue(limits.input_queue_size)
+        self._inbox: asyncio.Queue[_InboxItem] = asyncio.Queue(limits.input_queue_size)
         self.outbox = Outbox(limits.event_queue_size)
         self._resampler = StreamResampler(options.sample_rate_hz, SAMPLE_RATE_HZ)
         self._vad = VadSegmenter(limits.vad) if options.segmentation == "server_vad" else None
@@ -148,13 +152,13 @@ class Session:
         """The client half-closed: flush the open segment, then end the event stream."""
         self._check_open()
         self._finished = True
-        await self._inbox.put(_FLUSH)
+        await self._inbox.put(_Flush())
 
     def _check_open(self) -> None:
         if self._finished:
             raise FailedPrecondition("the stream was already finished")
 
-    async def next_event(self) -> SessionEvent | None:
+    async def next_event(self) -> Event | None:
         """The next event to send; None at the end; raises TolkError when the session failed."""
         return await self.outbox.get()
 
@@ -181,7 +185,7 @@ class Session:
 
     async def _run(self) -> None:
         try:
-            while (item := await self._inbox.get()) is not _FLUSH:
+            while not isinstance(item := await self._inbox.get(), _Flush):
                 await self._handle(item)
             await self._flush()
             await self.outbox.close()
@@ -193,7 +197,7 @@ class Session:
             log.exception("session %s failed", self.session_id)
             await self.outbox.fail(exc)
 
-    async def _handle(self, item: _Input) -> None:
+    async def _handle(self, item: _Audio | _Boundary) -> None:
         if isinstance(item, _Boundary):
             if item.start:
                 self._open_segment(item.t_s)
@@ -204,6 +208,8 @@ class Session:
                 await self._accept(item.samples)
             else:
                 await self._segment_audio(item.samples)
+        else:
+            assert_never(item)
 
     async def _segment_audio(self, samples: Samples) -> None:
         assert self._vad is not None
@@ -215,8 +221,10 @@ class Session:
             self._open_segment(event.t_s)
         elif isinstance(event, SpeechAudio):
             await self._accept(event.samples)
-        else:
+        elif isinstance(event, SpeechEnd):
             await self._close_segment(event.t_s)
+        else:
+            assert_never(event)
 
     async def _flush(self) -> None:
         tail = self._resampler.process(pcm16_to_float32(b""), last=True)

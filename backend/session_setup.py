@@ -7,8 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from tolk.backend.engines.base import SAMPLE_RATE_HZ, AsrEngine, AsrOptions, AsrStream, MtEngine
-from tolk.common.errors import InvalidArgument, NotFound, ResourceExhausted
+from tolk.backend.engines.base import AsrEngine, AsrOptions, AsrStream, MtEngine
+from tolk.common.dsp import SAMPLE_RATE_HZ
+from tolk.common.errors import InvalidArgument, NotFound
+from tolk.common.langcodes import require_pair
 from tolk.common.vad import VadOptions
 
 Encoding = Literal["linear16", "float32"]
@@ -65,10 +67,9 @@ class SessionLimits:
 
 
 class SessionTracker:
-    """Counts live sessions and refuses new ones past `max_sessions` (the seam for quotas and metrics)."""
+    """The ids of live sessions (for logs and tests). The session limit is StreamGuard's Admission alone."""
 
-    def __init__(self, max_sessions: int) -> None:
-        self.max_sessions = max_sessions
+    def __init__(self) -> None:
         self._live: set[str] = set()
 
     @property
@@ -76,8 +77,6 @@ class SessionTracker:
         return len(self._live)
 
     def acquire(self) -> str:
-        if len(self._live) >= self.max_sessions:
-            raise ResourceExhausted(f"server at capacity ({self.max_sessions} sessions); retry later")
         session_id = uuid.uuid4().hex[:16]
         self._live.add(session_id)
         return session_id
@@ -107,15 +106,7 @@ def _check_languages(options: SessionOptions, asr: AsrEngine, mt: MtEngine | Non
     pairs = mt.pairs()
     spoken = "en" if options.translate_to_english else source
     for target in options.target_languages:
-        if (
-            spoken is not None
-            and target != spoken
-            and not any(p.source == spoken and p.target == target for p in pairs)
-        ):
-            known = ", ".join(str(p) for p in pairs)
-            raise NotFound(f"MT engine {mt.name} has no pair {spoken}-{target} (known: {known})")
-        if spoken is None and not any(p.target == target for p in pairs):
-            raise NotFound(f"MT engine {mt.name} cannot translate into {target!r}")
+        require_pair(pairs, spoken, target, mt.name)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 `GuardedInput` is what the servicer iterates instead of grpc's request iterator. It ends (like a client
 half-close, so the servicer flushes the open segment) when the stream reaches max_stream_s, sends nothing
-for idle_timeout_s, runs over its audio quota or the server drains, and records why in `cut`.
+for idle_timeout_s, runs over its audio quota or the server drains, and records why in `early_end`.
 `StreamMeter` meters audio per client and turns the events sent back into delay metrics.
 """
 
@@ -26,7 +26,7 @@ DRAINING_MESSAGE = "server draining; open a new stream (another replica will tak
 
 
 @dataclass(frozen=True)
-class Cut:
+class EarlyEnd:
     """Why a stream's input ended early, and the status that ends the call after the flush."""
 
     code: grpc.StatusCode
@@ -132,7 +132,7 @@ class GuardedInput:
         self._interrupted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending: asyncio.Task[Any] | None = None
         self._ended = False
-        self.cut: Cut | None = None
+        self.early_end: EarlyEnd | None = None
 
     def __aiter__(self) -> GuardedInput:
         return self
@@ -160,23 +160,23 @@ class GuardedInput:
             self._delivered += 1
             return self._accounted(request)
         if self._interrupted.done():
-            cut = Cut(grpc.StatusCode.UNAVAILABLE, DRAINING_MESSAGE)
+            cut = EarlyEnd(grpc.StatusCode.UNAVAILABLE, DRAINING_MESSAGE)
         self._cancel_pending()
         if cut is not None and not self._delivered:
             await self._abort(cut.code, cut.message)  # nothing to flush: end the call right away
         self._stop(cut)
 
-    def _next_limit(self) -> tuple[float | None, Cut | None]:
+    def _next_limit(self) -> tuple[float | None, EarlyEnd | None]:
         """Seconds until the nearer of the idle and stream-length limits, and the cut it causes."""
         limits = self._limits
-        candidates: list[tuple[float, Cut]] = []
+        candidates: list[tuple[float, EarlyEnd]] = []
         if limits.idle_timeout_s:
             message = f"no message for {limits.idle_timeout_s:g} s; stream closed"
-            candidates.append((limits.idle_timeout_s, Cut(grpc.StatusCode.DEADLINE_EXCEEDED, message)))
+            candidates.append((limits.idle_timeout_s, EarlyEnd(grpc.StatusCode.DEADLINE_EXCEEDED, message)))
         if limits.max_stream_s:
             left_s = max(0.0, self._started_at + limits.max_stream_s - self._clock())
             message = f"maximum stream duration {limits.max_stream_s:g} s reached; open a new stream"
-            candidates.append((left_s, Cut(grpc.StatusCode.DEADLINE_EXCEEDED, message)))
+            candidates.append((left_s, EarlyEnd(grpc.StatusCode.DEADLINE_EXCEEDED, message)))
         if not candidates:
             return None, None
         return min(candidates, key=lambda item: item[0])
@@ -185,12 +185,12 @@ class GuardedInput:
         try:
             self._meter.request(request)
         except ResourceExhausted as exc:
-            self._stop(Cut(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc)))
+            self._stop(EarlyEnd(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc)))
         return request
 
-    def _stop(self, cut: Cut | None) -> NoReturn:
+    def _stop(self, cut: EarlyEnd | None) -> NoReturn:
         """Ends the input (the servicer flushes as on a half-close) and remembers why."""
-        self.cut = cut
+        self.early_end = cut
         self._ended = True
         raise StopAsyncIteration
 

@@ -25,12 +25,12 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from tolk.app.audio.files import SAMPLE_RATE_HZ, read_audio
+from tolk.app.audio.files import read_audio
 from tolk.app.core.events import Final, Partial, SessionEvent, Translation
 from tolk.app.pipeline import PipelineOptions, array_source, run_pipeline
 from tolk.app.transport.client import InterpreterClient
 from tolk.app.transport.events import StreamOptions
-from tolk.common.dsp import float32_to_pcm16
+from tolk.common.dsp import SAMPLE_RATE_HZ, float32_to_pcm16
 
 LIBRIVOX_DIR = Path("/usr/share/pocketsphinx/test/data/librivox")
 GAP_S = 1.5

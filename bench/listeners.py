@@ -29,8 +29,8 @@ from pathlib import Path
 import grpc
 
 from tolk.backend.config import ServerConfig
-from tolk.backend.events import Final, Translation
 from tolk.backend.server import start_server
+from tolk.common.events import Final, Translation
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 

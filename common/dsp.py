@@ -6,7 +6,11 @@ import numpy as np
 import numpy.typing as npt
 import soxr
 
+SAMPLE_RATE_HZ = 16_000
+"""The one rate inside Tolk: the wire protocol's default, the VAD's and every engine's (mono float32)."""
+
 Samples = npt.NDArray[np.float32]
+"""Mono audio as float32 samples in [-1, 1]."""
 
 PCM16_BYTES_PER_SAMPLE = 2
 FLOAT32_BYTES_PER_SAMPLE = 4

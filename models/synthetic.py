@@ -49,12 +49,17 @@ WHISPER_SIZES = {
 }
 
 
-def _bpe_vocab(extra: tuple[str, ...], size: int) -> tuple[dict[str, int], list[tuple[str, str]]]:
+def _bpe_vocab(
+    extra: tuple[str, ...], size: int, all_bytes: bool = False
+) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """A small byte-level BPE vocabulary; `all_bytes` keeps every byte symbol, so any text encodes
+    (faster-whisper's tokenizer encodes punctuation and music symbols to suppress them)."""
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    trainer = trainers.BpeTrainer(vocab_size=size, show_progress=False)
+    alphabet = pre_tokenizers.ByteLevel.alphabet() if all_bytes else []
+    trainer = trainers.BpeTrainer(vocab_size=size, show_progress=False, initial_alphabet=alphabet)
     tok.train_from_iterator(list(CORPUS) + [" " + s for s in CORPUS], trainer)
     data = json.loads(tok.to_str())
     vocab: dict[str, int] = data["model"]["vocab"]
@@ -84,7 +89,7 @@ def build_whisper(
     size = size or WhisperSize()
     langs = tuple(f"<|{code}|>" for code in WHISPER_LANGUAGES)
     specials = ("<|endoftext|>", "<|startoftranscript|>", *langs, *WHISPER_SPECIALS, "<|notimestamps|>")
-    vocab, merges = _bpe_vocab((), 400)
+    vocab, merges = _bpe_vocab((), 400, all_bytes=True)
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = WhisperTokenizer(vocab=vocab, merges=merges)
     tokenizer.add_special_tokens({"additional_special_tokens": list(specials[1:])})
@@ -260,4 +265,17 @@ def _save(model: Any, tokenizer: Any, out: Path, work: Path) -> Path:
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     shutil.rmtree(work)
+    return out
+
+
+def build_marian_hub_layout(out: Path, source: str = "en", target: str = "de", **size: Any) -> Path:
+    """A Marian checkpoint as Helsinki-NLP/opus-mt-SRC-TGT serves it on the hub: the same files as
+    `build_marian`, but tokenizer_config.json holds only the language pair (no `tokenizer_class`), as
+    the opus-mt repositories' do, and a README.md model card sits beside them."""
+    build_marian(out, **size)
+    (out / "tokenizer_config.json").write_text(json.dumps({"target_lang": target, "source_lang": source}))
+    (out / "special_tokens_map.json").unlink(missing_ok=True)
+    (out / "README.md").write_text(
+        f"---\ntags: [translation]\n---\n# opus-mt-{source}-{target} (random weights)\n"
+    )
     return out

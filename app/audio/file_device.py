@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from tolk.app.audio.files import SAMPLE_RATE_HZ, read_audio
+from tolk.app.audio.files import read_audio
+from tolk.common.dsp import SAMPLE_RATE_HZ
 
 FILE_DEVICE_INDEX = 0
 

@@ -17,14 +17,10 @@ import numpy.typing as npt
 import soundfile as sf
 
 from tolk.app.core.errors import AudioFileError
-from tolk.common.dsp import StreamResampler
+from tolk.common.dsp import SAMPLE_RATE_HZ, Samples, StreamResampler
 
-SAMPLE_RATE_HZ = 16_000
-"""The rate every engine and the wire protocol use."""
 BLOCK_MS = 100
 """Decode granularity of `iter_audio`."""
-
-Samples = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ round). Used by the CLI's text output, the exporters and the desktop app's capti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import assert_never
 
 from tolk.app.core.events import ConnectionState, Final, Partial, SessionEvent, Started, Translation
 
@@ -70,7 +71,9 @@ class CaptionModel:
             return self._apply_partial(event)
         if isinstance(event, Final):
             return self._apply_final(event)
-        return self._apply_translation(event)
+        if isinstance(event, Translation):
+            return self._apply_translation(event)
+        assert_never(event)
 
     def _segment(self, segment_id: int) -> Segment:
         segment = self._segments.get(segment_id)

@@ -7,7 +7,7 @@ are written. Segments whose final is empty (noise, no words) print nothing.
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import TextIO, assert_never
 
 from tolk.app.core.captions import CaptionModel
 from tolk.app.core.events import ConnectionState, Final, Partial, SessionEvent, Started, Translation
@@ -43,8 +43,10 @@ class ConsoleCaptions:
             self._show_partial(event)
         elif isinstance(event, Final):
             self._show_final(event)
-        else:
+        elif isinstance(event, Translation):
             self._show_translation(event)
+        else:
+            assert_never(event)
         self._out.flush()
 
     def _show_partial(self, event: Partial) -> None:

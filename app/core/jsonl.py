@@ -9,9 +9,9 @@ partials add `stable` and `unstable`.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, assert_never
 
-from tolk.app.core.events import ConnectionState, Final, Partial, SessionEvent, Started
+from tolk.app.core.events import ConnectionState, Final, Partial, SessionEvent, Started, Translation
 
 TIME_DECIMALS = 3
 
@@ -45,6 +45,8 @@ class JsonlEncoder:
             if isinstance(event, Partial):
                 record |= {"stable": event.stable, "unstable": event.unstable}
             return record
+        if not isinstance(event, Translation):
+            assert_never(event)
         times_or_none = self._times.get(event.segment_id)
         record = self._record(
             "translation", event.segment_id, event.target_language, event.text, times_or_none, event.wall_s

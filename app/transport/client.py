@@ -1,9 +1,9 @@
 """The gRPC client of the Interpreter service (grpc.aio): capabilities, text translation, streaming.
 
-Security hooks: pass `credentials` (grpc.ChannelCredentials, e.g. from tolk.backend.tls.channel_credentials)
-for TLS, `token` for `authorization: Bearer` metadata, `metadata` for anything else, `channel_options`
-for extra channel arguments. Failed calls raise app.core.errors.ServerError subclasses carrying the
-server's message.
+Where and how to connect (TLS, bearer token) is a `ChannelSpec` (app/transport/channel.py, the one place
+that builds channels); a bare "host:port" is a plaintext channel without a token. `metadata` adds call
+metadata, `channel_options` extra channel arguments. Failed calls raise app.core.errors.ServerError
+subclasses carrying the server's message.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import grpc
 
 from tolk.app.core.errors import ServerError, UnavailableError
 from tolk.app.core.timing import WallClock
+from tolk.app.transport.channel import ChannelSpec, call_metadata, open_channel
 from tolk.app.transport.convert import (
     capabilities_from_proto,
     config_request,
@@ -71,23 +72,17 @@ class InterpreterClient:
 
     def __init__(
         self,
-        target: str,
+        target: str | ChannelSpec,
         *,
-        credentials: grpc.ChannelCredentials | None = None,
-        token: str | None = None,
         metadata: Sequence[tuple[str, str]] = (),
         channel_options: Sequence[tuple[str, Any]] = (),
         unary_timeout_s: float = UNARY_TIMEOUT_S,
     ) -> None:
-        self.target = target
-        options = [*DEFAULT_CHANNEL_OPTIONS, *channel_options]
-        if credentials is None:
-            self._channel = grpc.aio.insecure_channel(target, options=options)
-        else:
-            self._channel = grpc.aio.secure_channel(target, credentials, options=options)
+        spec = target if isinstance(target, ChannelSpec) else ChannelSpec(target)
+        self.target = spec.target
+        self._channel = open_channel(spec, [*DEFAULT_CHANNEL_OPTIONS, *channel_options])
         self._stub = pb_grpc.InterpreterStub(self._channel)
-        auth = (("authorization", f"Bearer {token}"),) if token else ()
-        self._metadata = (*auth, *metadata)
+        self._metadata = (*call_metadata(spec.token), *metadata)
         self._unary_timeout_s = unary_timeout_s
 
     async def capabilities(self) -> Capabilities:

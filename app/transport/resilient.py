@@ -19,6 +19,7 @@ import contextlib
 import random
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from typing import assert_never
 
 from tolk.app.core.errors import RETRYABLE, DeadlineExceededError, ServerError, UnavailableError
 from tolk.app.core.timing import WallClock
@@ -107,7 +108,9 @@ class _Ledger:
             self._pending[event.segment_id] = _Pending(event.audio_end_s, set(self._targets))
             self._advance()
             return True
-        return self._accept_translation(event)
+        if isinstance(event, Translation):
+            return self._accept_translation(event)
+        assert_never(event)
 
     def _accept_translation(self, event: Translation) -> bool:
         pending = self._pending.get(event.segment_id)

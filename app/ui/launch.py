@@ -8,22 +8,38 @@ tolk app --input-file F --from en --to es --start --quit-after 40 --export out.s
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from tolk.common.langcodes import language_list
 
 LAUNCHED_AT = time.monotonic()
 ORGANIZATION = "Tolk"
 APPLICATION = "tolk"
 EXPORT_SUFFIXES = (".srt", ".vtt", ".txt")
+EXIT_USAGE = 2
+EXIT_NO_DISPLAY = 3
+EXIT_CODES_HELP = """exit status:
+  0    the window was closed (or --quit-after passed)
+  1    internal error (a bug: please report it)
+  2    usage error (bad or missing arguments, missing --input-file)
+  3    no display to open a window on, or the app extra (PySide6) is not installed"""
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "app", help="open the desktop interpreter", description="Open the Tolk desktop app."
+        "app",
+        help="open the desktop interpreter",
+        description="Open the Tolk desktop app: live captions and translations of a microphone or a file, "
+        "with the backend in this process (offline) or on a Tolk server.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--input-file", type=Path, help="play this audio file as the microphone")
     parser.add_argument(
@@ -38,6 +54,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     mode.add_argument("--offline", action="store_true", help="run the backend inside the app")
     mode.add_argument("--server", metavar="HOST:PORT", help="connect to a Tolk server")
     parser.add_argument("--tls", action="store_true", default=None, help="use TLS for --server")
+    parser.add_argument("--tls-ca", type=Path, metavar="PEM", help="CA that signed the server certificate")
+    parser.add_argument("--tls-cert", type=Path, metavar="PEM", help="client certificate (mutual TLS)")
+    parser.add_argument("--tls-key", type=Path, metavar="PEM", help="client private key (mutual TLS)")
+    parser.add_argument("--tls-server-name", metavar="NAME", help="name to check in the server certificate")
     parser.add_argument("--token", help="server token (default: $TOLK_TOKEN); never saved")
     parser.add_argument("--start", action="store_true", help="start the session right away")
     parser.add_argument("--quit-after", type=float, metavar="SECONDS", help="quit after this many seconds")
@@ -65,14 +85,13 @@ def _override(settings: Any, args: argparse.Namespace) -> Any:
     if args.source:
         changes["source_language"] = args.source
     if args.targets is not None:
-        found = (t.strip() for value in args.targets for t in value.split(","))
-        changes["target_languages"] = tuple(dict.fromkeys(t for t in found if t))
+        changes["target_languages"] = language_list(args.targets)
     if args.offline:
         changes["mode"] = "offline"
     if args.server:
         changes["mode"], changes["server_address"] = "server", args.server
-    if args.tls is not None:
-        changes["tls"] = args.tls
+    if args.tls is not None or args.tls_ca or args.tls_cert:
+        changes["tls"] = bool(args.tls or args.tls_ca or args.tls_cert)
     if args.overlay:
         changes["overlay"] = replace(settings.overlay, visible=True)
     return replace(settings, **changes)
@@ -90,11 +109,30 @@ def _check(args: argparse.Namespace) -> str | None:
     return None
 
 
+def display_problem(env: Mapping[str, str], platform: str = sys.platform) -> str | None:
+    """Why Qt could not open a window here (it would abort the process), or None."""
+    qpa = env.get("QT_QPA_PLATFORM", "")
+    if not platform.startswith("linux") or (qpa and not qpa.startswith(("xcb", "wayland"))):
+        return None  # macOS/Windows, or offscreen/minimal/vnc/eglfs chosen on purpose
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "tolk app: no display (DISPLAY and WAYLAND_DISPLAY are unset); run it in a desktop session, "
+        "or set QT_QPA_PLATFORM=offscreen for an unattended run"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     problem = _check(args)
     if problem:
         print(problem, file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    problem = display_problem(os.environ)
+    if problem is None and importlib.util.find_spec("PySide6") is None:
+        problem = "tolk app: the desktop app needs PySide6: pip install 'tolk-interpreter[app]'"
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_NO_DISPLAY
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -110,8 +148,14 @@ def run(args: argparse.Namespace) -> int:
     qsettings = QSettings(str(args.settings), QSettings.Format.IniFormat) if args.settings else QSettings()
     settings = _override(load_settings(qsettings), args)
     token = args.token or os.environ.get("TOLK_TOKEN", "")
+    from tolk.app.transport.channel import ClientTls
+
+    tls_files = ClientTls(args.tls_ca, args.tls_cert, args.tls_key, args.tls_server_name)
     controller = Controller(
-        load_sound_module, file_speed=args.file_speed, model_dir=resolve_store_dir(None, os.environ)
+        load_sound_module,
+        file_speed=args.file_speed,
+        model_dir=resolve_store_dir(None, os.environ),
+        tls_files=tls_files,
     )
     window = MainWindow(controller, settings, token)
     window.settings_changed.connect(lambda s: save_settings(qsettings, s))

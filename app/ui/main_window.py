@@ -31,6 +31,7 @@ from tolk.app.core.events import SessionEvent
 from tolk.app.core.subtitles import to_srt, to_text, to_vtt
 from tolk.app.ui.broadcast import BroadcastPanel
 from tolk.app.ui.captions_view import CaptionsView
+from tolk.app.ui.model_picker import ModelPicker
 from tolk.app.ui.overlay import SubtitleOverlay
 from tolk.app.ui.overlay_panel import OVERLAY_SHORTCUT, OverlayPanel
 from tolk.app.ui.panels import LEVEL_HZ, ConnectionPanel, InputPanel, LanguagePanel
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         self.inputs = InputPanel()
         self.languages = LanguagePanel()
         self.connection = ConnectionPanel()
+        self.models = ModelPicker()
         self.overlay_panel = OverlayPanel(settings.overlay)
         self.broadcast = BroadcastPanel()
         self.view = CaptionsView(self.model, settings.target_languages)
@@ -80,6 +82,7 @@ class MainWindow(QMainWindow):
         self.banner.setStyleSheet("background: #5c1f1f; color: #ffdede; padding: 8px; border-radius: 4px;")
         self.state_label = QLabel()
         self.delay_label = QLabel("delay —")
+        self.engines_label = QLabel()  # offline mode: the engines the embedded backend runs
         self.start_button = QPushButton("Start")
         self._build_layout()
         self._build_status_bar()
@@ -94,7 +97,14 @@ class MainWindow(QMainWindow):
     def _build_layout(self) -> None:
         side = QWidget()
         column = QVBoxLayout(side)
-        for panel in (self.inputs, self.languages, self.connection, self.broadcast, self.overlay_panel):
+        for panel in (
+            self.inputs,
+            self.languages,
+            self.connection,
+            self.models,
+            self.broadcast,
+            self.overlay_panel,
+        ):
             column.addWidget(panel)
         column.addStretch(1)
         scroll = QScrollArea(widgetResizable=True)
@@ -131,9 +141,14 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
         self.resize(1180, 720)
 
+    def _show_engines(self, engines: str, reason: str) -> None:
+        self.engines_label.setText(f"offline: {engines}" if engines else "")
+        self.engines_label.setToolTip(reason)
+
     def _build_status_bar(self) -> None:
         status = self.statusBar()
         status.addWidget(self.state_label, 1)
+        status.addPermanentWidget(self.engines_label)
         status.addPermanentWidget(self.delay_label)
 
     def _load(self, settings: AppSettings, token: str) -> None:
@@ -148,6 +163,7 @@ class MainWindow(QMainWindow):
             settings.target_languages,
         )
         self.connection.set_values(settings.mode, settings.server_address, settings.tls, token)
+        self.models.set_selection(settings.asr, settings.mt)
         self.broadcast.set_server(settings.server_address, settings.mode == "server")
         self.overlay_panel.set_languages(settings.target_languages, settings.overlay.language)
         if settings.window_geometry:
@@ -172,6 +188,9 @@ class MainWindow(QMainWindow):
         c.delay_measured.connect(lambda s: self.delay_label.setText(f"delay {s:.2f} s"))
         c.error.connect(self.show_error)
         c.capabilities_ready.connect(self._on_capabilities)
+        c.engines_changed.connect(self._show_engines)
+        c.engines_ready.connect(self.models.set_engines)
+        self.models.changed.connect(self._restart_if_running)
         c.session_finished.connect(self._on_session_finished)
         self.start_button.clicked.connect(self.toggle_session)
         self.inputs.changed.connect(self._on_input_changed)
@@ -192,6 +211,8 @@ class MainWindow(QMainWindow):
             source_language=self.languages.selected_source(),
             target_languages=self.languages.selected_targets(),
             connection=self.connection_spec(),
+            asr=self.models.selected_asr(),
+            mt=self.models.selected_mt(),
             room=self.broadcast.room(),
             room_token=self.broadcast.listener_token(),
         )
@@ -252,6 +273,8 @@ class MainWindow(QMainWindow):
             tls=self.connection.tls.isChecked(),
             window_geometry=bytes(self.saveGeometry().data()),
             overlay=self._overlay_look(),
+            asr=self.models.selected_asr(),
+            mt=self.models.selected_mt(),
         )
 
     # --- reactions -----------------------------------------------------------------------------------

@@ -60,6 +60,8 @@ class AppSettings:
         tls: use TLS for the server connection.
         window_geometry: saved main window geometry.
         overlay: the subtitle overlay's look.
+        asr: ASR engine chosen in the model picker ("" = automatic).
+        mt: MT engine chosen in the model picker ("" = automatic).
     """
 
     device: str = ""
@@ -71,6 +73,8 @@ class AppSettings:
     tls: bool = False
     window_geometry: bytes = b""
     overlay: OverlayLook = field(default_factory=OverlayLook)
+    asr: str = ""
+    mt: str = ""
 
 
 def _read(qs: QSettings, key: str, default: Any) -> Any:

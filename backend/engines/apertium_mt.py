@@ -24,29 +24,14 @@ from pathlib import Path
 from tolk.backend.engines.apertium_process import ApertiumProcess, ProcessOptions
 from tolk.backend.engines.registry import EngineContext, EngineInfo
 from tolk.common.errors import NotFound, Unavailable
-from tolk.common.langcodes import LanguagePair
+from tolk.common.langcodes import LanguagePair, to_iso1
 
 NAME = "apertium"
 MODES_DIRS = (Path("/usr/share/apertium/modes"), Path("/usr/local/share/apertium/modes"))
 MAX_PROCESSES_PER_PAIR = 2
 TOOLS = ("bash", "apertium-wblank-mode", "lt-proc")
 
-ISO3_TO_ISO1 = {
-    "afr": "af", "ara": "ar", "arg": "an", "bel": "be", "bre": "br", "bul": "bg", "cat": "ca",
-    "ces": "cs", "cym": "cy", "dan": "da", "deu": "de", "ell": "el", "eng": "en", "epo": "eo",
-    "est": "et", "eus": "eu", "fao": "fo", "fin": "fi", "fra": "fr", "gle": "ga", "glg": "gl",
-    "hbs": "sh", "heb": "he", "hin": "hi", "hrv": "hr", "ind": "id", "isl": "is", "ita": "it",
-    "kaz": "kk", "kir": "ky", "lav": "lv", "lit": "lt", "mkd": "mk", "mlt": "mt", "msa": "ms",
-    "nld": "nl", "nno": "nn", "nob": "nb", "nor": "no", "oci": "oc", "pol": "pl", "por": "pt",
-    "ron": "ro", "rus": "ru", "slk": "sk", "slv": "sl", "spa": "es", "sqi": "sq", "srd": "sc",
-    "swe": "sv", "tat": "tt", "tur": "tr", "ukr": "uk", "urd": "ur", "uzb": "uz",
-}  # fmt: skip
 _MODE_NAME = re.compile(r"^([a-z]{2,3})(_[A-Za-z0-9]+)?-([a-z]{2,3})(_[A-Za-z0-9]+)?$")
-
-
-def to_iso1(code: str) -> str:
-    """Apertium's "eng" -> "en"; codes without an ISO 639-1 form ("ast") stay as they are."""
-    return ISO3_TO_ISO1.get(code, code)
 
 
 def base_language(code: str) -> str:

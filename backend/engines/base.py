@@ -12,15 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-import numpy as np
-import numpy.typing as npt
-
+from tolk.common.dsp import Samples
 from tolk.common.langcodes import LanguagePair
 
-SAMPLE_RATE_HZ = 16_000
-"""All engines take 16 kHz mono float32 samples in [-1, 1]."""
-
-Samples = npt.NDArray[np.float32]
 Task = Literal["transcribe", "translate"]
 
 

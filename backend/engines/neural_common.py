@@ -11,6 +11,7 @@ from typing import Any
 from tolk.backend.engines.registry import EngineContext
 from tolk.backend.scheduler import SchedulerOptions
 from tolk.common.errors import FailedPrecondition, InvalidArgument, NotFound
+from tolk.models import catalog
 from tolk.models.store import ModelStore, StoredModel
 
 log = logging.getLogger(__name__)
@@ -30,19 +31,37 @@ def store_models(context: EngineContext, family: str) -> list[StoredModel]:
 
 
 def open_model(context: EngineContext, family: str, name: str | None) -> StoredModel:
-    """The verified store entry NAME of this family; errors name the fix."""
+    """The verified store entry NAME (or hub id: tolk.models.catalog) of this family; errors name the fix."""
     if context.model_dir is None:
         raise FailedPrecondition("no model store configured (--store or TOLK_MODEL_DIR)")
     store = ModelStore(context.model_dir)
     if name is None:
         names = ", ".join(m.name for m in store.find(family)) or "none; see `tolk models import`"
         raise NotFound(f"name a model: {family}:NAME (in the store: {names})")
-    model = store.get(name)
+    model = catalog.resolve(store, family, name)
     if model.manifest.family != family:
         raise InvalidArgument(
             f"model {name!r} is a {model.manifest.arch} model; use {model.manifest.family}:{name}"
         )
     return store.verify(model)
+
+
+def canonical_name(context: EngineContext, family: str, ref: str) -> str:
+    """The store name `ref` stands for: itself, or the entry a hub id resolves to (errors name the fix)."""
+    if not catalog.is_hub_id(ref):
+        return ref
+    if context.model_dir is None:
+        raise FailedPrecondition(f"no model store configured for {ref} (--store or TOLK_MODEL_DIR)")
+    return catalog.resolve(ModelStore(context.model_dir), family, ref).name
+
+
+def model_description(label: str, model: StoredModel) -> str:
+    """One line for `tolk engines` and GetCapabilities: precision, runtime, version, size and source."""
+    m = model.manifest
+    return (
+        f"{label} {m.name} v{m.version} ({m.precision}, {m.runtime}, {m.size_bytes / 1e6:.0f} MB; "
+        f"from {catalog.source_id(model)})"
+    )
 
 
 @dataclass(frozen=True)
@@ -85,7 +104,8 @@ def _cuda_available(runtime: str) -> bool:
 
 
 def place(context: EngineContext, model: StoredModel) -> Placement:
-    """Device and precision from the context ("auto": CUDA fp16 if present, else the entry's precision)."""
+    """Device and precision from the context ("auto": CUDA fp16 if present; on the CPU the entry's precision,
+    int8 for CTranslate2)."""
     runtime = model.manifest.runtime
     device = context.device
     if device == "auto":
@@ -94,6 +114,8 @@ def place(context: EngineContext, model: StoredModel) -> Placement:
     if precision == "auto":
         precision = "fp16" if device.startswith("cuda") and model.manifest.precision != "int8" else "fp32"
         precision = "int8" if model.manifest.precision == "int8" else precision
+        # CTranslate2 quantizes any stored precision to int8 as it loads: the CPU default
+        precision = "int8" if runtime == "ctranslate2" and device == "cpu" else precision
     if precision not in ("fp32", "fp16", "bf16", "int8"):
         raise InvalidArgument(f"unknown precision {precision!r} (fp32, fp16, bf16, int8)")
     if runtime == "torch" and precision == "int8" and device.startswith("cuda"):

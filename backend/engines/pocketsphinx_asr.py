@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from tolk.backend.engines.base import AsrOptions, AsrStream, Hypothesis, Samples
+from tolk.backend.engines.base import AsrOptions, AsrStream, Hypothesis
 from tolk.backend.engines.registry import EngineContext, EngineInfo
-from tolk.common.dsp import float32_to_pcm16
+from tolk.common.dsp import Samples, float32_to_pcm16
 from tolk.common.errors import FailedPrecondition, InvalidArgument, NotFound
 
 NAME = "pocketsphinx"

@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Literal, cast
 
 from tolk.backend.engines.base import AsrEngine, MtEngine
-from tolk.common.errors import FailedPrecondition, NotFound
+from tolk.common.errors import FailedPrecondition, NotFound, TolkError
 from tolk.common.langcodes import LanguagePair
 
 Kind = Literal["asr", "mt"]
@@ -72,6 +72,20 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
     return family, (model or None)
 
 
+def canonical_spec(spec: str, context: EngineContext) -> str:
+    """The canonical "family:NAME" for a spec naming a store model by hub id ("whisper:openai/whisper-base" ->
+    "whisper:whisper-base"), the spec unchanged otherwise. GetCapabilities lists canonical specs.
+
+    Raises NotFound (naming `tolk models pull ID`) when the hub id has no store entry.
+    """
+    family, model = parse_spec(spec)
+    if model is None or family not in FAMILIES or "/" not in model:
+        return spec.strip()
+    from tolk.backend.engines.neural_common import canonical_name
+
+    return f"{family}:{canonical_name(context, family, model)}"
+
+
 def _module(family: str) -> ModuleType:
     return importlib.import_module(FAMILIES[family][1])
 
@@ -84,6 +98,7 @@ class Registry:
     default_asr: str = DEFAULT_ASR
     default_mt: str = DEFAULT_MT
     _loaded: dict[str, AsrEngine | MtEngine] = field(default_factory=dict, init=False)
+    _unlisted: dict[str, str] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def asr(self, spec: str | None = None) -> AsrEngine:
@@ -97,6 +112,7 @@ class Registry:
         if FAMILIES.get(family, (None, ""))[0] != kind:
             known = ", ".join(name for name, (k, _) in FAMILIES.items() if k == kind)
             raise NotFound(f"unknown {kind.upper()} engine {spec!r} (known: {known})")
+        family, model = parse_spec(canonical_spec(spec, self.context))
         key = f"{family}:{model}" if model else family
         with self._lock:
             if key not in self._loaded:
@@ -116,7 +132,10 @@ class Registry:
             except ImportError:
                 continue
             if module.probe() is None:
-                infos.extend(module.describe(self.context))
+                try:
+                    infos.extend(module.describe(self.context))
+                except TolkError as exc:  # one unreadable store entry must not hide every other engine
+                    self._unlisted[family] = f"cannot list its models: {exc}"
         return infos
 
     def unavailable(self) -> dict[str, str]:
@@ -127,6 +146,7 @@ class Registry:
                 reason = _module(family).probe()
             except ImportError as exc:
                 reason = f"not installed ({exc.name})"
+            reason = reason or self._unlisted.get(family)
             if reason:
                 reasons[family] = reason
         return reasons

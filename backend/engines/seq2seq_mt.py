@@ -24,11 +24,6 @@ from tolk.models.store import StoredModel
 
 FAMILY = "seq2seq"
 OPUS_PAIR_RE = re.compile(r"opus-mt-([a-z]{2,3})-([a-z]{2,3})(?:$|[^a-zA-Z])")
-ISO3_TO_ISO1 = {"eng": "en", "spa": "es", "deu": "de", "fra": "fr", "ita": "it", "por": "pt", "rus": "ru"}
-
-
-def _iso(code: str) -> str:
-    return ISO3_TO_ISO1.get(code, code)
 
 
 def marian_pair(model: StoredModel) -> LanguagePair | None:
@@ -37,11 +32,11 @@ def marian_pair(model: StoredModel) -> LanguagePair | None:
     config = json.loads(config_path.read_text()) if config_path.is_file() else {}
     source, target = config.get("source_lang"), config.get("target_lang")
     if isinstance(source, str) and isinstance(target, str):
-        return LanguagePair(_iso(source), _iso(target))
+        return LanguagePair(langcodes.to_iso1(source), langcodes.to_iso1(target))
     for text in (model.manifest.source, model.manifest.name, model.manifest.parent or ""):
         match = OPUS_PAIR_RE.search(text)
         if match:
-            return LanguagePair(_iso(match.group(1)), _iso(match.group(2)))
+            return LanguagePair(langcodes.to_iso1(match.group(1)), langcodes.to_iso1(match.group(2)))
     return None
 
 
@@ -109,7 +104,7 @@ def describe(context: EngineContext) -> list[EngineInfo]:
                 name=f"{FAMILY}:{m.name}",
                 kind="mt",
                 pairs=model_pairs(model),
-                description=f"{m.arch} {m.name} ({m.precision}, {m.runtime}, {m.size_bytes / 1e6:.0f} MB)",
+                description=neural_common.model_description(m.arch, model),
             )
         )
     return infos

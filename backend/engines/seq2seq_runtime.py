@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import math
 import re
 from pathlib import Path
@@ -15,6 +16,24 @@ from tolk.models.quiet import quiet_transformers
 MAX_OUTPUT_TOKENS = 256
 CHARS_PER_BUCKET = 40
 LANG_TOKEN_RE = re.compile(r"__[a-z]{2,3}__")
+TOKENIZER_CLASSES = {"marian": "MarianTokenizer", "m2m100": "M2M100Tokenizer", "nllb": "NllbTokenizer"}
+
+
+def load_tokenizer(model_dir: Path, arch: str) -> Any:
+    """The checkpoint's tokenizer, also where AutoTokenizer cannot tell its class.
+
+    AutoTokenizer reads the class from tokenizer_config.json's `tokenizer_class` or config.json's
+    `model_type`. Checkpoints as the hub serves them (Helsinki-NLP/opus-mt-*: tokenizer_config.json is
+    just the language pair) name no class, and a CTranslate2 conversion's config.json is CTranslate2's own,
+    with no `model_type`: there the store's architecture picks the class.
+    """
+    import transformers
+
+    config_path = model_dir / "tokenizer_config.json"
+    config = json.loads(config_path.read_text()) if config_path.is_file() else {}
+    if config.get("tokenizer_class") or arch not in TOKENIZER_CLASSES:
+        return transformers.AutoTokenizer.from_pretrained(model_dir)
+    return getattr(transformers, TOKENIZER_CLASSES[arch]).from_pretrained(model_dir)
 
 
 def _clean(arch: str, text: str) -> str:
@@ -45,12 +64,12 @@ class TorchSeq2seq:
     """transformers AutoModelForSeq2SeqLM (Marian, M2M100, NLLB)."""
 
     def __init__(self, model_dir: Path, arch: str, placement: Placement, beam_size: int) -> None:
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers import AutoModelForSeq2SeqLM
 
         quiet_transformers()
         self.arch = arch
         self.placement = placement
-        self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        self.tokenizer = load_tokenizer(model_dir, arch)
         self.model = torch_model(AutoModelForSeq2SeqLM.from_pretrained(model_dir), placement)
         self.config = copy.deepcopy(self.model.generation_config)
         self.config.max_length = None
@@ -79,13 +98,12 @@ class Ct2Seq2seq:
 
     def __init__(self, model_dir: Path, arch: str, placement: Placement, beam_size: int) -> None:
         import ctranslate2
-        from transformers import AutoTokenizer
 
         quiet_transformers()
         device, index = placement.ct2_device
         self.arch = arch
         self.beam_size = beam_size
-        self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        self.tokenizer = load_tokenizer(model_dir, arch)
         self.translator = ctranslate2.Translator(
             str(model_dir), device=device, device_index=index, compute_type=placement.ct2_compute_type
         )

@@ -1,35 +1,47 @@
-"""The `whisper` ASR family: any Whisper checkpoint from the model store, streamed with LocalAgreement-2.
+"""The `whisper` ASR family: any Whisper checkpoint from the model store, streamed like the offline model.
 
-A stream keeps the open segment's audio (its current window of at most SPLIT_AFTER_S seconds). `partial()`
-re-decodes the window when enough new audio arrived and commits the words two consecutive hypotheses
-agree on; `finalize()` decodes the whole window once more and closes the segment. Longer speech is cut at
-its quietest point: the head is decoded completely and committed, and the window restarts at the cut, so
-no word is lost. All decodes of all streams go through one BatchScheduler per loaded model.
+Streaming policy (after ufal/whisper_streaming, but finals never caged by partials):
+- partials re-decode the open window when enough new audio arrived; the words two consecutive
+  hypotheses agree on are committed (LocalAgreement-2) and forced as the start of the next partial, so
+  the preview is stable and cheap;
+- a final is a free, full reference decode of its whole window (see whisper_runtime: for CTranslate2,
+  faster-whisper's `transcribe`), so it equals the offline transcription of the same audio; the
+  committed words are not forced into it;
+- speech longer than SPLIT_AFTER_S is cut at its quietest 100 ms (a pause); the head gets its final
+  decode at once and its text is carried over as the prompt of the next window;
+- no sentence that repeats the one before it reaches a final; the reference decode's no-speech guard
+  leaves noise without text.
+All decodes of all streams go through one BatchScheduler per loaded model.
 """
 
 from __future__ import annotations
 
-import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from tolk.backend.engines import neural_common
-from tolk.backend.engines.base import SAMPLE_RATE_HZ, AsrOptions, Hypothesis, Samples
+from tolk.backend.engines.base import AsrOptions, Hypothesis
 from tolk.backend.engines.local_agreement import HypothesisBuffer
 from tolk.backend.engines.registry import EngineContext, EngineInfo
-from tolk.backend.engines.whisper_runtime import Features, WhisperRuntime, checkpoint_languages, open_runtime
+from tolk.backend.engines.whisper_runtime import (
+    UNKNOWN_LANGUAGE,
+    Decoded,
+    DecodeRequest,
+    WhisperRuntime,
+    checkpoint_languages,
+    open_runtime,
+)
+from tolk.backend.engines.whisper_text import drop_repeated_sentences
 from tolk.backend.scheduler import BatchScheduler
+from tolk.common.dsp import SAMPLE_RATE_HZ, Samples
 from tolk.common.errors import InvalidArgument, NotFound
 
 FAMILY = "whisper"
-WINDOW_S = 30
-BUCKET_S = 5
-MAX_TOKENS_PER_S = 6
-MIN_TOKENS = 10
-UNKNOWN_LANGUAGE = "und"
+PROMPT_CHARS = 600
+"""Carried-over context is cut to its last this-many characters (Whisper's prompt holds ~224 tokens)."""
 
 
 @dataclass(frozen=True)
@@ -37,11 +49,11 @@ class StreamTuning:
     """When a stream re-decodes and where it cuts long speech.
 
     Attributes:
-        min_audio_s: no decode before the segment has this much audio.
+        min_audio_s: no decode (and no final text) before the segment has this much audio.
         redecode_s: re-decode in partial() only after this much new audio.
         pace_factor: ... and only after pace_factor times the audio the last decode took to run, so a
             slow machine gets fewer, fresher partials instead of falling behind real time.
-        detect_until_s: re-detect the language at each decode until the segment is this long.
+        detect_until_s: partials re-detect the language at each decode until the window is this long.
         split_after_s: cut the window once it is longer than this (Whisper sees 30 s at most).
         split_search_s: look for the quietest point in the last this-many seconds before split_after_s.
     """
@@ -54,24 +66,20 @@ class StreamTuning:
     split_search_s: float = 10.0
 
 
-def _bucket_s(samples: int) -> int:
-    return min(WINDOW_S, max(BUCKET_S, BUCKET_S * math.ceil(samples / SAMPLE_RATE_HZ / BUCKET_S)))
-
-
 @dataclass
 class WhisperEngine:
     """A loaded Whisper checkpoint shared by all sessions.
 
     Attributes:
-        feature_extractor: the checkpoint's transformers WhisperFeatureExtractor (log-mel, numpy).
+        clock: measures decode time for partial pacing (tests pass a simulated one).
     """
 
     name: str
     description: str
     runtime: WhisperRuntime
     scheduler: BatchScheduler
-    feature_extractor: Any
     tuning: StreamTuning = field(default_factory=StreamTuning)
+    clock: Callable[[], float] = time.monotonic
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -84,35 +92,17 @@ class WhisperEngine:
             raise InvalidArgument(f"unknown task {options.task!r}")
         return WhisperStream(self, options)
 
-    def features(self, audio: Samples) -> tuple[int, Features]:
-        """Log-mel features padded to the 30 s window (torch) or to a 5 s bucket (CTranslate2)."""
-        bucket = WINDOW_S if self.runtime.pads_to_window else _bucket_s(len(audio))
-        out = self.feature_extractor(
-            audio[: WINDOW_S * SAMPLE_RATE_HZ],
-            sampling_rate=SAMPLE_RATE_HZ,
-            padding="max_length",
-            max_length=bucket * SAMPLE_RATE_HZ,
-            return_tensors="np",
-        )
-        return _bucket_s(len(audio)), np.asarray(out["input_features"][0], dtype=np.float32)
-
     def detect(self, audio: Samples) -> str:
-        bucket, feats = self.features(audio)
-        return self.scheduler.run(self._detect_batch, ("detect", bucket), feats)
+        return str(self.scheduler.run(self.runtime.detect, "detect", audio))
+
+    def run(self, request: DecodeRequest) -> Decoded:
+        key = (request.final, request.language, request.task)
+        result: Decoded = self.scheduler.run(self.runtime.decode, key, request)
+        return result
 
     def decode(self, audio: Samples, language: str, task: str, prefix: str = "") -> list[str]:
-        """Words of the whole window; `prefix` (committed words) may be forced as their start."""
-        bucket, feats = self.features(audio)
-        item = (feats, language, task, min(220, MIN_TOKENS + MAX_TOKENS_PER_S * bucket), prefix)
-        return str(self.scheduler.run(self._decode_batch, (language, task, bucket), item)).split()
-
-    def _detect_batch(self, items: list[Features]) -> list[str]:
-        return self.runtime.detect(items)
-
-    def _decode_batch(self, items: list[tuple[Features, str, str, int, str]]) -> list[str]:
-        _, language, task, max_tokens, _ = items[0]
-        features, prefixes = [item[0] for item in items], [item[4] for item in items]
-        return self.runtime.decode(features, language, task, max_tokens, prefixes)
+        """Words of a partial decode of `audio`; `prefix` (committed words) is forced as their start."""
+        return self.run(DecodeRequest(audio, language, task, final=False, prefix=prefix)).text.split()
 
     def close(self) -> None:
         self.scheduler.close()
@@ -120,7 +110,7 @@ class WhisperEngine:
 
 
 class WhisperStream:
-    """One session's recognizer: re-decodes the open segment and commits with LocalAgreement-2."""
+    """One session's recognizer: LocalAgreement partials, reference-decoded finals."""
 
     def __init__(self, engine: WhisperEngine, options: AsrOptions) -> None:
         self.engine = engine
@@ -150,20 +140,27 @@ class WhisperStream:
             self._chunks = []
         return self._window
 
-    def _language_for(self, audio: Samples) -> str:
+    def _context(self) -> str:
+        return " ".join(self._done)[-PROMPT_CHARS:]
+
+    def _partial_language(self, audio: Samples) -> str:
         if self.options.language is not None:
             return self.options.language
         if self._language is None or len(audio) < self.tuning.detect_until_s * SAMPLE_RATE_HZ:
             self._language = self.engine.detect(audio)
         return self._language
 
-    def _decode(self, audio: Samples) -> list[str]:
-        self._decoded_samples = len(audio)
-        prefix = " ".join(self._agreement.committed)
-        started = time.monotonic()
-        words = self.engine.decode(audio, self._language_for(audio), self.options.task, prefix)
-        self._last_decode_s = time.monotonic() - started
-        return words
+    def _final_language(self) -> str | None:
+        """The given language; else the one detected on the segment's first window (None: detect now)."""
+        if self.options.language is not None or not self._done:
+            return self.options.language
+        return self._language
+
+    def _final(self, audio: Samples) -> Decoded:
+        request = DecodeRequest(audio, self._final_language(), self.options.task, True, self._context())
+        decoded = self.engine.run(request)
+        self._language = decoded.language
+        return decoded
 
     def _hypothesis(self, tail: list[str]) -> Hypothesis:
         stable = " ".join([*self._done, *self._agreement.committed])
@@ -174,12 +171,18 @@ class WhisperStream:
         fresh_s = (len(audio) - self._decoded_samples) / SAMPLE_RATE_HZ
         wait_s = max(self.tuning.redecode_s, self.tuning.pace_factor * self._last_decode_s)
         if len(audio) >= self.tuning.min_audio_s * SAMPLE_RATE_HZ and fresh_s >= wait_s:
-            self._agreement.insert(self._decode(audio))
+            started = self.engine.clock()
+            language = self._partial_language(audio)
+            prefix = " ".join(self._agreement.committed)
+            request = DecodeRequest(audio, language, self.options.task, False, self._context(), prefix)
+            self._agreement.insert(self.engine.run(request).text.split())
             self._agreement.flush()
+            self._decoded_samples = len(audio)
+            self._last_decode_s = self.engine.clock() - started
         return self._hypothesis(self._agreement.complete())
 
     def _cut_index(self, audio: Samples) -> int:
-        """The quietest 100 ms frame in the search range before split_after_s."""
+        """The middle of the quietest 100 ms frame in the search range before split_after_s."""
         frame = SAMPLE_RATE_HZ // 10
         end = int(self.tuning.split_after_s * SAMPLE_RATE_HZ)
         start = max(frame, end - int(self.tuning.split_search_s * SAMPLE_RATE_HZ))
@@ -190,8 +193,9 @@ class WhisperStream:
     def _split(self) -> None:
         audio = self._audio()
         cut = self._cut_index(audio)
-        words = self._decode(audio[:cut])
-        self._done += [*self._agreement.committed, *self._agreement.strip_committed(words)]
+        text = self._final(audio[:cut]).text
+        if text:
+            self._done.append(text)
         self._agreement.reset()
         self._window = audio[cut:].copy()
         self._decoded_samples = 0
@@ -199,11 +203,12 @@ class WhisperStream:
     def finalize(self) -> Hypothesis:
         audio = self._audio()
         if len(audio) >= self.tuning.min_audio_s * SAMPLE_RATE_HZ:
-            tail = self._agreement.strip_committed(self._decode(audio))
-        else:
-            tail = self._agreement.complete()
-        words = [*self._done, *self._agreement.committed, *tail]
-        final = Hypothesis(" ".join(words), "", self._language or UNKNOWN_LANGUAGE)
+            text = self._final(audio).text
+            if text:
+                self._done.append(text)
+        final = Hypothesis(
+            drop_repeated_sentences(" ".join(self._done)), "", self._language or UNKNOWN_LANGUAGE
+        )
         self._reset()
         return final
 
@@ -213,36 +218,32 @@ class WhisperStream:
         self._done = []
         self._agreement.reset()
         self._decoded_samples = 0
-        if self.options.language is None:
-            self._language = None
+        self._language = self.options.language
 
     def close(self) -> None:
         self._reset()
 
 
 def probe() -> str | None:
-    return neural_common.probe()
+    return neural_common.probe(("faster_whisper", "ctranslate2"))
 
 
 def describe(context: EngineContext) -> list[EngineInfo]:
     infos = []
     for model in neural_common.store_models(context, FAMILY):
         m = model.manifest
-        size_mb = m.size_bytes / 1e6
         infos.append(
             EngineInfo(
                 name=f"{FAMILY}:{m.name}",
                 kind="asr",
                 languages=checkpoint_languages(model.path),
-                description=f"Whisper {m.name} ({m.precision}, {m.runtime}, {size_mb:.0f} MB)",
+                description=neural_common.model_description("Whisper", model),
             )
         )
     return infos
 
 
 def load(model: str | None, context: EngineContext) -> WhisperEngine:
-    from transformers import WhisperFeatureExtractor
-
     stored = neural_common.open_model(context, FAMILY, model)
     placement = neural_common.place(context, stored)
     runtime = open_runtime(stored.path, placement, context.beam_size)
@@ -252,5 +253,4 @@ def load(model: str | None, context: EngineContext) -> WhisperEngine:
         description=f"Whisper {stored.name} ({placement.describe()})",
         runtime=runtime,
         scheduler=scheduler,
-        feature_extractor=WhisperFeatureExtractor.from_pretrained(stored.path),
     )

@@ -3,7 +3,7 @@
 Everything Tolk installs lives under this one namespace:
 
 - `tolk.v1`: the wire contract (generated protobuf and gRPC code);
-- `tolk.common`: what client and server both need (audio DSP, VAD, language codes, errors);
+- `tolk.common`: what client and server both need (audio DSP, VAD, language codes, events, errors);
 - `tolk.models`: the model store, hub downloads, quantization, evaluation;
 - `tolk.backend`: the gRPC service, sessions and engines;
 - `tolk.app`: the command line, the client pipeline and the desktop app.

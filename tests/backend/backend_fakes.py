@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tolk.backend.engines.base import AsrOptions, Hypothesis, Samples
+from tolk.backend.engines.base import AsrOptions, Hypothesis
 from tolk.backend.engines.registry import EngineInfo, Registry
+from tolk.common.dsp import Samples
 from tolk.common.errors import NotFound
 from tolk.common.langcodes import LanguagePair
 

@@ -11,11 +11,12 @@ import pytest_asyncio
 from backend_fakes import FakeRegistry
 from backend_helpers import speech_and_silence
 
-from tolk.backend.events import Final, Outbox, Partial, SessionEvent, Started, Translation
+from tolk.backend.events import Outbox
 from tolk.backend.session import Session, open_session
 from tolk.backend.session_setup import SessionLimits, SessionOptions
 from tolk.common.dsp import float32_to_pcm16
 from tolk.common.errors import FailedPrecondition, InvalidArgument
+from tolk.common.events import Event, Final, Partial, Started, Translation
 from tolk.common.vad import VadOptions
 
 
@@ -27,12 +28,12 @@ def final(segment: int) -> Final:
     return Final(segment, "x", "en", 0.0, 1.0)
 
 
-async def drain(box: Outbox) -> list[SessionEvent]:
+async def drain(box: Outbox) -> list[Event]:
     await box.close()
     return [e async for e in _until_none(box)]
 
 
-async def _until_none(box: Outbox) -> AsyncIterator[SessionEvent]:
+async def _until_none(box: Outbox) -> AsyncIterator[Event]:
     while (event := await box.get()) is not None:
         yield event
 

@@ -215,7 +215,7 @@ async def test_slow_reader_gets_every_final_and_translation(stub: pb_grpc.Interp
 
 async def test_max_sessions(fake_server: Fixture, stub: pb_grpc.InterpreterStub) -> None:
     handle = fake_server[0]
-    handle.sessions.max_sessions = 1
+    handle.guard.admission.max_sessions = 1  # the one session limit
     first = stub.Interpret()
     await first.write(config_request())
     await first.read()

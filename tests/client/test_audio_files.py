@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tolk.app.audio.files import SAMPLE_RATE_HZ, iter_audio, probe, read_audio
+from tolk.app.audio.files import iter_audio, probe, read_audio
 from tolk.app.core.errors import AudioFileError
+from tolk.common.dsp import SAMPLE_RATE_HZ
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "sense-and-sensibility.wav"
 

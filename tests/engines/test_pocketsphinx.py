@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tolk.backend.engines.base import AsrOptions, Samples
+from tolk.backend.engines.base import AsrOptions
 from tolk.backend.engines.pocketsphinx_asr import PocketsphinxEngine, load, new_decoder
 from tolk.backend.engines.registry import EngineContext
+from tolk.common.dsp import Samples
 from tolk.common.errors import FailedPrecondition, InvalidArgument, NotFound
 from tolk.models.metrics import corpus_wer
 

@@ -11,10 +11,10 @@ from events_helpers import until
 
 from tolk.backend.bus import RECENT_MESSAGES, LocalBus, RoomMessage
 from tolk.backend.engines.registry import Registry
-from tolk.backend.events import Final, Translation
 from tolk.backend.room_listener import Caption, Ended, Listener
 from tolk.backend.room_translator import RoomTranslator
 from tolk.backend.rooms import RoomHub, RoomLimits
+from tolk.common.events import Final, Translation
 
 
 def caption(segment: int, final: bool = True) -> Caption:

@@ -9,7 +9,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from tolk.backend.security import auth_metadata
+from tolk.app.transport.channel import call_metadata
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
@@ -40,9 +40,9 @@ async def test_missing_or_wrong_token_is_refused_with_zero_model_calls(
     before = sum(registry.calls.values())
     async with channel(server.port) as ch:
         stub = pb_grpc.InterpreterStub(ch)
-        outcome = await interpret(stub, paced(chunks[:20]), metadata=auth_metadata(token))
+        outcome = await interpret(stub, paced(chunks[:20]), metadata=call_metadata(token))
         with pytest.raises(grpc.aio.AioRpcError) as info:
-            await stub.GetCapabilities(pb.GetCapabilitiesRequest(), metadata=auth_metadata(token))
+            await stub.GetCapabilities(pb.GetCapabilitiesRequest(), metadata=call_metadata(token))
     assert outcome.code == grpc.StatusCode.UNAUTHENTICATED
     assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
     assert sum(registry.calls.values()) == before
@@ -58,7 +58,7 @@ async def test_the_right_token_gets_service_and_health_needs_none(
     caplog.set_level(logging.DEBUG)
     server = await make_server(auth_tokens=token_file)
     async with channel(server.port) as ch:
-        outcome = await interpret(pb_grpc.InterpreterStub(ch), paced(chunks), metadata=auth_metadata(ALICE))
+        outcome = await interpret(pb_grpc.InterpreterStub(ch), paced(chunks), metadata=call_metadata(ALICE))
         health = await health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest())
     assert outcome.code == grpc.StatusCode.OK, outcome.details
     assert outcome.finals and len(outcome.translations) == len(outcome.finals)

@@ -74,7 +74,7 @@ async def test_1000_open_cancel_cycles_leave_nothing_behind(
 ) -> None:
     server = await make_server(max_sessions=CONCURRENCY * 2)
     pool = registry.asr("pocketsphinx").pool  # type: ignore[attr-defined]
-    _fill(pool, server.sessions.max_sessions)  # the pool's peak: as many decoders as the server admits
+    _fill(pool, server.guard.admission.max_sessions)  # the pool's peak: as many decoders as the server admits
     rng = random.Random(1000)
     async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
         stub = pb_grpc.InterpreterStub(channel)

@@ -10,7 +10,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from tolk.backend.security import auth_metadata
+from tolk.app.transport.channel import call_metadata
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
@@ -120,10 +120,10 @@ async def test_client_stream_quota_refuses_only_that_client(
     server = await make_server(auth_tokens=tokens, max_streams_per_client=1)
     async with channel(server.port) as ch:
         stub = pb_grpc.InterpreterStub(ch)
-        alice = stub.Interpret(paced(chunks[:30]), metadata=auth_metadata(ALICE))
+        alice = stub.Interpret(paced(chunks[:30]), metadata=call_metadata(ALICE))
         await _started(alice)
-        second = await interpret(stub, _silent(), metadata=auth_metadata(ALICE))
-        bob = await interpret(stub, paced(chunks[:30]), metadata=auth_metadata(BOB))
+        second = await interpret(stub, _silent(), metadata=call_metadata(ALICE))
+        bob = await interpret(stub, paced(chunks[:30]), metadata=call_metadata(BOB))
         assert await _final_ids(alice)
         assert await alice.code() == grpc.StatusCode.OK
     assert second.code == grpc.StatusCode.RESOURCE_EXHAUSTED and "1 concurrent" in second.details
@@ -142,8 +142,8 @@ async def test_audio_quota_cuts_the_stream_after_flushing_and_spares_others(
     server = await make_server(auth_tokens=tokens, audio_s_per_min=5.0)
     async with channel(server.port) as ch:
         stub = pb_grpc.InterpreterStub(ch)
-        alice = await interpret(stub, _fast(chunks), metadata=auth_metadata(ALICE))  # 8 s > 5 s
-        bob = await interpret(stub, _fast(chunks[:30]), metadata=auth_metadata(BOB))
+        alice = await interpret(stub, _fast(chunks), metadata=call_metadata(ALICE))  # 8 s > 5 s
+        bob = await interpret(stub, _fast(chunks[:30]), metadata=call_metadata(BOB))
     assert alice.code == grpc.StatusCode.RESOURCE_EXHAUSTED and "audio seconds per minute" in alice.details
     assert alice.finals and alice.finals == list(range(len(alice.finals)))  # the open segment was flushed
     assert len(alice.translations) == len(alice.finals)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tolk.backend.tls import ClientTls, channel_credentials
+from tolk.app.transport.channel import ClientTls, channel_credentials
 
 from .certs import Pki, make_pki
 from .serverproc import ROOT, spawn

@@ -10,7 +10,9 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 
-from tolk.backend.tls import ClientTls, ServerTls, TlsFileError, channel_credentials, server_credentials
+from tolk.app.transport.channel import ClientTls, channel_credentials
+from tolk.backend.tls import ServerTls, server_credentials
+from tolk.common.keyfiles import TlsFileError
 
 from .certs import Pki, make_pki
 

@@ -9,19 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from tolk.app.transport.channel import call_metadata, read_token_file
 from tolk.backend.logs import JsonFormatter, bind_session, configure_logging
 from tolk.backend.metrics import StreamTimeline
 from tolk.backend.quotas import Admission
-from tolk.backend.security import (
-    TokenFileError,
-    auth_metadata,
-    bearer_token,
-    load_tokens,
-    parse_tokens,
-    peer_identity,
-    read_token_file,
-)
+from tolk.backend.security import bearer_token, load_tokens, parse_tokens, peer_identity
 from tolk.common.errors import ResourceExhausted
+from tolk.common.keyfiles import TokenFileError
 
 ALICE = "a" * 20 + "-alice-secret"
 BOB = "b" * 24
@@ -70,10 +64,10 @@ def test_client_reads_the_last_field_of_the_first_token_line(tmp_path: Path) -> 
     path = tmp_path / "token"
     path.write_text(f"# mine\nalice {ALICE}\n{BOB}\n")
     assert read_token_file(path) == ALICE
-    assert bearer_token(auth_metadata(ALICE)) == ALICE
+    assert bearer_token(call_metadata(ALICE)) == ALICE
     assert bearer_token([("authorization", "Basic xyz")]) is None
     assert bearer_token([("Authorization", f"bearer {BOB}")]) == BOB
-    assert auth_metadata(None) == ()
+    assert call_metadata(None) == ()
 
 
 @pytest.mark.parametrize(
