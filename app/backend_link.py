@@ -82,6 +82,7 @@ class SessionSpec:
         audio_offset_s: conversation time at which this session's audio starts.
         asr: ASR engine spec ("" = the backend's default).
         mt: MT engine spec ("" = the backend's default).
+        room / room_token: the live-event room the session also publishes into ("" = none).
     """
 
     source_language: str
@@ -92,6 +93,8 @@ class SessionSpec:
     mt: str = ""
     conversation: tuple[str, ...] = ()
     """Two languages for conversation mode (tolk.app.ui.conversation_window), else ()."""
+    room: str = ""
+    room_token: str = ""
 
 
 class BackendLink:
@@ -232,6 +235,8 @@ async def run_session(
         mt=spec.mt,
         conversation=spec.conversation,
         disable_partials=bool(spec.conversation),
+        room=spec.room,
+        room_listener_token=spec.room_token,
     )
     blocks = capture_blocks(capture, timeline, spec.audio_offset_s)
     pipeline = PipelineOptions(segmentation="client_vad", retry=APP_RETRY)

@@ -26,6 +26,7 @@ HOOKS: dict[str, tuple[str, str]] = {
     "app": ("tolk.app.ui.launch", "start the desktop app"),
     "meeting": ("tolk.app.meeting_cli", "caption both sides of a call (me/them)"),
     "pronounce": ("tolk.app.commands_pronounce", "score your pronunciation of a sentence (English)"),
+    "listen": ("tolk.app.listen_cli", "follow a live-event room's captions in one language"),
 }
 FORMATS = ("text", "jsonl", "srt", "vtt")
 
@@ -125,6 +126,10 @@ def _add_translate(subparsers: Any, env: Mapping[str, str]) -> None:
     parser.add_argument(
         "--glossary", metavar="FILE", help="terms to recognize and to translate as given (TSV/CSV, see docs)"
     )
+    parser.add_argument(
+        "--room", default="", help="also publish into this live-event room (listeners: `tolk listen`)"
+    )
+    parser.add_argument("--room-token", default="", help="token the room's listeners must present")
     parser.add_argument("--verbose", action="store_true", help="show warnings and errors with details")
     travel_cli.add_arguments(parser)
     parser.set_defaults(run=run_translate)

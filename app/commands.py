@@ -239,6 +239,8 @@ def _stream_options(args: argparse.Namespace) -> StreamOptions:
         mt=args.mt,
         disable_partials=args.no_partials,
         glossary=_glossary_terms(args),
+        room=getattr(args, "room", ""),
+        room_listener_token=getattr(args, "room_token", ""),
     ))  # fmt: skip
 
 

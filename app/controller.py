@@ -54,6 +54,7 @@ class SessionRequest:
         connection: offline or a server.
         asr: ASR engine spec from the model picker ("" = the backend's default).
         mt: MT engine spec from the model picker ("" = the backend's default).
+        room / room_token: also publish into this live-event room ("" = no), and its listener token.
     """
 
     device: str
@@ -64,6 +65,8 @@ class SessionRequest:
     asr: str = ""
     mt: str = ""
     conversation: tuple[str, ...] = ()
+    room: str = ""
+    room_token: str = ""
 
 
 class LoopThread(QThread):
@@ -218,6 +221,8 @@ class Controller(QObject):
             asr=request.asr,
             mt=request.mt,
             conversation=request.conversation,
+            room=request.room,
+            room_token=request.room_token,
         )
         self._set_state("connecting", request.connection.describe())
         self._future = self._thread.submit(self._session(request.connection, spec, capture))

@@ -95,6 +95,15 @@ SETTINGS: dict[str, _Setting] = {
     "keepalive_timeout_s": _Setting(
         "--keepalive-timeout-s", "TOLK_KEEPALIVE_TIMEOUT_S", float, "ping answer timeout (default 10)"
     ),
+    # live events (backend/rooms.py)
+    "http_port": _Setting("--http-port", "TOLK_HTTP_PORT", int, "caption page port, /rooms/ROOM (off)"),
+    "http_host": _Setting("--http-host", "TOLK_HTTP_HOST", str, "caption page interface (= --host)"),
+    "public_url": _Setting("--public-url", "TOLK_PUBLIC_URL", str, "page address for QR codes"),
+    "bus": _Setting("--bus", "TOLK_BUS", str, "rooms shared through redis://HOST:PORT (in-process)"),
+    "max_listeners_per_room": _Setting(
+        "--max-listeners-per-room", "TOLK_MAX_LISTENERS_PER_ROOM", int, "room listeners (default 1000)"
+    ),
+    "max_listeners": _Setting("--max-listeners", "TOLK_MAX_LISTENERS", int, "all listeners (default 2000)"),
 }
 _CONTEXT_FIELDS = ("model_dir", "device", "precision", "beam_size")
 # TranslateLimits field -> how to set it (backend.unary_limits)
@@ -209,7 +218,8 @@ def generate_token(args: argparse.Namespace, env: Mapping[str, str], config: Ser
 def _check(config: ServerConfig) -> None:
     if not 0 <= config.port <= 65535:
         raise ValueError(f"--port: {config.port} is not a TCP port")
-    for name in ("max_sessions", "partial_interval_ms", "worker_threads"):
+    for name in ("max_sessions", "partial_interval_ms", "worker_threads", "max_listeners_per_room",
+                 "max_listeners"):  # fmt: skip
         if getattr(config, name) < 1:
             raise ValueError(f"{SETTINGS[name].flag}: must be >= 1")
     for name in ("max_streams_per_client", "audio_s_per_min", "max_stream_s", "idle_timeout_s", "grace_s"):
@@ -220,6 +230,12 @@ def _check(config: ServerConfig) -> None:
             raise ValueError(f"{SETTINGS[name].flag}: must be > 0")
     if config.metrics_port is not None and not 0 <= config.metrics_port <= 65535:
         raise ValueError(f"--metrics-port: {config.metrics_port} is not a TCP port")
+    if config.http_port is not None and not 0 <= config.http_port <= 65535:
+        raise ValueError(f"--http-port: {config.http_port} is not a TCP port")
+    if config.bus is not None:
+        from tolk.backend.bus import open_bus
+
+        open_bus(config.bus)  # a malformed URL fails here (nothing connects yet)
     _ = config.tls  # cert and key together; a client CA only with them
     if not is_loopback(config.host) and config.auth_tokens is None and not config.insecure:
         raise ValueError(

@@ -48,6 +48,11 @@ class ServerConfig:
         vad: server-side voice-activity settings (SERVER_VAD sessions).
         translate: TranslateText size caps, per-client limits and MT threads (backend.unary_limits).
         insecure: allow a non-loopback address without a token file (tolk serve refuses it otherwise).
+        http_port: port of the live-event caption page (/rooms/ROOM); None = no page.
+        http_host: interface of the page; None = the same as `host`.
+        public_url: the page's address as listeners reach it (for QR codes); None = as requested.
+        bus: where rooms live: None (this process) or redis://HOST:PORT (shared by replicas).
+        max_listeners_per_room / max_listeners: room listeners per room and in all (this replica).
     """
 
     host: str = "127.0.0.1"
@@ -79,6 +84,12 @@ class ServerConfig:
     vad: VadOptions = field(default_factory=VadOptions)
     translate: TranslateLimits = field(default_factory=TranslateLimits)
     insecure: bool = False
+    http_port: int | None = None
+    http_host: str | None = None
+    public_url: str | None = None
+    bus: str | None = None
+    max_listeners_per_room: int = 1000
+    max_listeners: int = 2000
 
     @property
     def address(self) -> str:

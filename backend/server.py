@@ -31,6 +31,7 @@ from tolk.backend.engines.registry import Registry
 from tolk.backend.guard import StreamGuard
 from tolk.backend.metrics import Metrics, MetricsServer, serve_http
 from tolk.backend.protection import Protection, build_protection
+from tolk.backend.room_hooks import RoomsRuntime, start_rooms
 from tolk.backend.security import is_loopback
 from tolk.backend.servicer import InterpreterServicer
 from tolk.backend.session_setup import SessionTracker
@@ -69,6 +70,7 @@ class TolkServer:
     mt_executor: ThreadPoolExecutor | None = None
     reload_tokens: Callable[[], int] | None = None
     """Re-reads the token file (SIGHUP); None when authentication is off."""
+    rooms: RoomsRuntime | None = None
     _stopped: bool = field(default=False, init=False)
 
     async def set_serving(self, serving: bool) -> None:
@@ -87,6 +89,8 @@ class TolkServer:
         await self.set_serving(False)
         if grace_s is None or grace_s > 0:
             await self.guard.wait_idle(1e9 if grace_s is None else grace_s)
+        if self.rooms is not None:
+            await self.rooms.stop()  # listeners get "server stopping" once the speakers' ends are out
         left_s = None if grace_s is None else max(0.0, grace_s - (time.monotonic() - started))
         await self.server.stop(left_s)
         if self.metrics_server is not None:
@@ -148,8 +152,10 @@ async def start_server(
         interceptors=[*protection.interceptors, *interceptors],
         options=[*_channel_options(config), *protection.options, *options],
     )
+    rooms = await start_rooms(config, registry, executor, protection.metrics.registry)
     interpreter_pb2_grpc.add_InterpreterServicer_to_server(
-        InterpreterServicer(config, registry, sessions, executor, protection.metrics, mt_executor), server
+        InterpreterServicer(config, registry, sessions, executor, protection.metrics, mt_executor, rooms.hub),
+        server,
     )
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
@@ -175,7 +181,13 @@ async def start_server(
     handle = TolkServer(
         server, port, health, sessions, registry, executor, ready, protection.guard, protection.metrics,
         metrics_server, owns, mt_executor, protection.reload_tokens if protection.auth else None,
+        rooms,
     )  # fmt: skip
+    try:
+        await rooms.start_web(config)
+    except OSError:
+        await handle.stop(0)
+        raise
     weakref.finalize(server, executor.shutdown, wait=False)
     weakref.finalize(server, mt_executor.shutdown, wait=False)
     return handle

@@ -23,6 +23,8 @@ from tolk.backend.glossary_rpc import glossary_from_proto, translate_with_glossa
 from tolk.backend.logs import SESSION_ID
 from tolk.backend.metrics import Metrics
 from tolk.backend.pronounce_service import PronounceService
+from tolk.backend.room_service import listen_events, room_publisher
+from tolk.backend.rooms import PermissionDenied, RoomHub, RoomPublisher
 from tolk.backend.session import Session, open_session
 from tolk.backend.session_setup import SessionLimits, SessionOptions, SessionTracker, validate_options
 from tolk.backend.unary_limits import check_texts
@@ -47,6 +49,7 @@ STATUS_CODES: dict[type[TolkError], grpc.StatusCode] = {
     NotFound: grpc.StatusCode.NOT_FOUND,
     ResourceExhausted: grpc.StatusCode.RESOURCE_EXHAUSTED,
     Unavailable: grpc.StatusCode.UNAVAILABLE,
+    PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
 }
 _ENCODINGS = {pb.AudioEncoding.LINEAR16: "linear16", pb.AudioEncoding.FLOAT32: "float32"}
 MAX_SEGMENT_ID = 2**53
@@ -161,7 +164,9 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
         executor: Executor,
         metrics: Metrics | None = None,
         mt_executor: Executor | None = None,
+        rooms: RoomHub | None = None,
     ) -> None:
+        self._rooms = rooms
         self._config = config
         self._registry = registry
         self._sessions = sessions
@@ -185,16 +190,19 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
     ) -> AsyncIterator[pb.InterpretResponse]:
         requests = aiter(request_iterator)
         try:
-            options = await self._read_config(requests)
+            options, config = await self._read_config(requests)
             validate_options(options, SUPPORTED_SAMPLE_RATES_HZ)
             await self._require_offered(options.asr, options.mt if options.target_languages else "")
+            if config.room and self._rooms is None:
+                raise FailedPrecondition("this server does not host rooms")
             session_id = self._sessions.acquire()
         except TolkError as exc:
             await context.abort(*status_of(exc))
         SESSION_ID.set(session_id)  # this call's task (and the tasks it starts) log with the session id
         try:
             # aclosing: if this generator is closed at its yield, the session still closes before release
-            async with contextlib.aclosing(self._run_session(session_id, options, requests)) as responses:
+            run = self._run_session(session_id, options, requests, config)
+            async with contextlib.aclosing(run) as responses:
                 async for response in responses:
                     yield response
         except TolkError as exc:
@@ -213,24 +221,35 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
             if spec:
                 await asyncio.to_thread(self._registry.require_offered, kind, spec)  # type: ignore[arg-type]
 
-    async def _read_config(self, requests: AsyncIterator[pb.InterpretRequest]) -> SessionOptions:
+    async def _read_config(
+        self, requests: AsyncIterator[pb.InterpretRequest]
+    ) -> tuple[SessionOptions, pb.SessionConfig]:
         first = await anext(requests, None)
         if first is None or first.WhichOneof("request") != "config":
             raise FailedPrecondition("the first request of an Interpret stream must be the config")
-        return options_from_proto(first.config)
+        return options_from_proto(first.config), first.config
 
     async def _run_session(
-        self, session_id: str, options: SessionOptions, requests: AsyncIterator[pb.InterpretRequest]
-    ) -> AsyncGenerator[pb.InterpretResponse, None]:
+        self, session_id: str, options: SessionOptions, requests: AsyncIterator[pb.InterpretRequest],
+        config: pb.SessionConfig,
+    ) -> AsyncGenerator[pb.InterpretResponse, None]:  # fmt: skip
         session = await open_session(
             session_id, options, self._limits, self._registry, self._executor, self._mt_executor
         )
         reader = asyncio.create_task(self._read(requests, session), name=f"reader-{session_id}")
         self._live.add(session)
+        publisher: RoomPublisher | None = None
+        ended = False  # the stream ended with OK: a room it published into ends too
         try:
+            publisher = room_publisher(self._rooms, config, options.source_language, options.target_languages)
             while (event := await session.next_event()) is not None:
+                if publisher is not None:
+                    publisher.offer(event)  # never waits: listeners cannot slow the speaker
                 yield event_to_proto(event)
+            ended = True
         finally:
+            if publisher is not None:
+                publisher.finish(ended)
             self._live.discard(session)
             reader.cancel()
             try:
@@ -292,6 +311,17 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
             return await translate_with_glossary(mt, glossary, texts, source, target, self._mt_executor)
         out = await loop.run_in_executor(self._mt_executor, mt.translate, texts, source, target)
         return pb.TranslateTextResponse(translations=out, engine=mt.name)
+
+    async def Listen(
+        self, request: pb.ListenRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.ListenEvent]:
+        try:
+            if self._rooms is None:
+                raise FailedPrecondition("this server does not host rooms")
+            async for event in listen_events(self._rooms, request):
+                yield event
+        except TolkError as exc:
+            await context.abort(*status_of(exc))
 
     async def GetCapabilities(
         self, request: pb.GetCapabilitiesRequest, context: grpc.aio.ServicerContext

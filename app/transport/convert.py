@@ -53,6 +53,8 @@ def config_request(options: StreamOptions) -> pb.InterpretRequest:
             pb.GlossaryTerm(source=t.source, targets=t.targets, pronunciation=t.pronunciation)
             for t in options.glossary
         ],
+        room=options.room,
+        room_listener_token=options.room_listener_token,
     )
     return pb.InterpretRequest(config=config)
 

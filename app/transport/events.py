@@ -60,6 +60,8 @@ class StreamOptions:
             translated into the other), or () for a fixed source language.
         channel: label the server echoes in finals and translations ("me", "them").
         glossary: terms recognition is biased towards and translation must use.
+        room: publish the captions into this live-event room ("" = none); listeners follow it.
+        room_listener_token: the token listeners of the room must present ("" = open room).
     """
 
     source_language: str = "en"
@@ -75,6 +77,8 @@ class StreamOptions:
     conversation: tuple[str, ...] = ()
     channel: str = ""
     glossary: tuple[GlossaryTerm, ...] = ()
+    room: str = ""
+    room_listener_token: str = ""
 
 
 @dataclass(frozen=True)

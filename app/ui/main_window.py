@@ -29,6 +29,7 @@ from tolk.app.controller import NO_DEVICE_MESSAGE, Controller, SessionRequest
 from tolk.app.core.captions import CaptionModel
 from tolk.app.core.events import SessionEvent
 from tolk.app.core.subtitles import to_srt, to_text, to_vtt
+from tolk.app.ui.broadcast import BroadcastPanel
 from tolk.app.ui.captions_view import CaptionsView
 from tolk.app.ui.learners_tabs import learner_tabs
 from tolk.app.ui.model_picker import ModelPicker
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self.connection = ConnectionPanel()
         self.models = ModelPicker()
         self.overlay_panel = OverlayPanel(settings.overlay)
+        self.broadcast = BroadcastPanel()
         self.view = CaptionsView(self.model, settings.target_languages)
         self.overlay = SubtitleOverlay(settings.overlay)
         self.banner = QLabel(wordWrap=True)
@@ -96,7 +98,14 @@ class MainWindow(QMainWindow):
     def _build_layout(self) -> None:
         side = QWidget()
         column = QVBoxLayout(side)
-        for panel in (self.inputs, self.languages, self.connection, self.models, self.overlay_panel):
+        for panel in (
+            self.inputs,
+            self.languages,
+            self.connection,
+            self.models,
+            self.broadcast,
+            self.overlay_panel,
+        ):
             column.addWidget(panel)
         column.addStretch(1)
         scroll = QScrollArea(widgetResizable=True)
@@ -156,6 +165,7 @@ class MainWindow(QMainWindow):
         )
         self.connection.set_values(settings.mode, settings.server_address, settings.tls, token)
         self.models.set_selection(settings.asr, settings.mt)
+        self.broadcast.set_server(settings.server_address, settings.mode == "server")
         self.overlay_panel.set_languages(settings.target_languages, settings.overlay.language)
         if settings.window_geometry:
             self.restoreGeometry(settings.window_geometry)
@@ -204,6 +214,8 @@ class MainWindow(QMainWindow):
             connection=self.connection_spec(),
             asr=self.models.selected_asr(),
             mt=self.models.selected_mt(),
+            room=self.broadcast.room(),
+            room_token=self.broadcast.listener_token(),
         )
 
     def connection_spec(self) -> ConnectionSpec:
@@ -316,6 +328,7 @@ class MainWindow(QMainWindow):
         self._restart_if_running()
 
     def _on_connection_changed(self) -> None:
+        self.broadcast.set_server(self.connection.address.text(), self.connection.mode() == "server")
         self.controller.fetch_capabilities(self.connection_spec())
         self._restart_if_running()
 

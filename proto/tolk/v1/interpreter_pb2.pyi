@@ -49,7 +49,7 @@ class EnginePreference(_message.Message):
     def __init__(self, asr: _Optional[str] = ..., mt: _Optional[str] = ...) -> None: ...
 
 class SessionConfig(_message.Message):
-    __slots__ = ("source_language", "target_languages", "audio_format", "engines", "segmentation", "task", "disable_partials", "first_segment_id", "audio_offset_s", "conversation_languages", "channel", "glossary")
+    __slots__ = ("source_language", "target_languages", "audio_format", "engines", "segmentation", "task", "disable_partials", "first_segment_id", "audio_offset_s", "conversation_languages", "channel", "glossary", "room", "room_listener_token")
     SOURCE_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     TARGET_LANGUAGES_FIELD_NUMBER: _ClassVar[int]
     AUDIO_FORMAT_FIELD_NUMBER: _ClassVar[int]
@@ -62,6 +62,8 @@ class SessionConfig(_message.Message):
     CONVERSATION_LANGUAGES_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     GLOSSARY_FIELD_NUMBER: _ClassVar[int]
+    ROOM_FIELD_NUMBER: _ClassVar[int]
+    ROOM_LISTENER_TOKEN_FIELD_NUMBER: _ClassVar[int]
     source_language: str
     target_languages: _containers.RepeatedScalarFieldContainer[str]
     audio_format: AudioFormat
@@ -74,7 +76,9 @@ class SessionConfig(_message.Message):
     conversation_languages: _containers.RepeatedScalarFieldContainer[str]
     channel: str
     glossary: _containers.RepeatedCompositeFieldContainer[GlossaryTerm]
-    def __init__(self, source_language: _Optional[str] = ..., target_languages: _Optional[_Iterable[str]] = ..., audio_format: _Optional[_Union[AudioFormat, _Mapping]] = ..., engines: _Optional[_Union[EnginePreference, _Mapping]] = ..., segmentation: _Optional[_Union[Segmentation, str]] = ..., task: _Optional[_Union[Task, str]] = ..., disable_partials: _Optional[bool] = ..., first_segment_id: _Optional[int] = ..., audio_offset_s: _Optional[float] = ..., conversation_languages: _Optional[_Iterable[str]] = ..., channel: _Optional[str] = ..., glossary: _Optional[_Iterable[_Union[GlossaryTerm, _Mapping]]] = ...) -> None: ...
+    room: str
+    room_listener_token: str
+    def __init__(self, source_language: _Optional[str] = ..., target_languages: _Optional[_Iterable[str]] = ..., audio_format: _Optional[_Union[AudioFormat, _Mapping]] = ..., engines: _Optional[_Union[EnginePreference, _Mapping]] = ..., segmentation: _Optional[_Union[Segmentation, str]] = ..., task: _Optional[_Union[Task, str]] = ..., disable_partials: _Optional[bool] = ..., first_segment_id: _Optional[int] = ..., audio_offset_s: _Optional[float] = ..., conversation_languages: _Optional[_Iterable[str]] = ..., channel: _Optional[str] = ..., glossary: _Optional[_Iterable[_Union[GlossaryTerm, _Mapping]]] = ..., room: _Optional[str] = ..., room_listener_token: _Optional[str] = ...) -> None: ...
 
 class AudioChunk(_message.Message):
     __slots__ = ("data",)
@@ -356,3 +360,49 @@ class PronounceResponse(_message.Message):
     words: _containers.RepeatedCompositeFieldContainer[PronouncedWord]
     extra: _containers.RepeatedCompositeFieldContainer[ExtraSpeech]
     def __init__(self, text: _Optional[str] = ..., score: _Optional[int] = ..., words: _Optional[_Iterable[_Union[PronouncedWord, _Mapping]]] = ..., extra: _Optional[_Iterable[_Union[ExtraSpeech, _Mapping]]] = ...) -> None: ...
+
+class ListenRequest(_message.Message):
+    __slots__ = ("room", "language", "token")
+    ROOM_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    room: str
+    language: str
+    token: str
+    def __init__(self, room: _Optional[str] = ..., language: _Optional[str] = ..., token: _Optional[str] = ...) -> None: ...
+
+class RoomCaption(_message.Message):
+    __slots__ = ("seq", "segment_id", "text", "language", "is_final", "audio_start_s", "audio_end_s", "published_unix_s", "replay")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    SEGMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    IS_FINAL_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_START_S_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_END_S_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_UNIX_S_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    segment_id: int
+    text: str
+    language: str
+    is_final: bool
+    audio_start_s: float
+    audio_end_s: float
+    published_unix_s: float
+    replay: bool
+    def __init__(self, seq: _Optional[int] = ..., segment_id: _Optional[int] = ..., text: _Optional[str] = ..., language: _Optional[str] = ..., is_final: _Optional[bool] = ..., audio_start_s: _Optional[float] = ..., audio_end_s: _Optional[float] = ..., published_unix_s: _Optional[float] = ..., replay: _Optional[bool] = ...) -> None: ...
+
+class RoomEnded(_message.Message):
+    __slots__ = ("reason",)
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    def __init__(self, reason: _Optional[str] = ...) -> None: ...
+
+class ListenEvent(_message.Message):
+    __slots__ = ("caption", "ended")
+    CAPTION_FIELD_NUMBER: _ClassVar[int]
+    ENDED_FIELD_NUMBER: _ClassVar[int]
+    caption: RoomCaption
+    ended: RoomEnded
+    def __init__(self, caption: _Optional[_Union[RoomCaption, _Mapping]] = ..., ended: _Optional[_Union[RoomEnded, _Mapping]] = ...) -> None: ...

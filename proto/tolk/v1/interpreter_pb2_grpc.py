@@ -54,6 +54,11 @@ class InterpreterStub:
                 request_serializer=tolk_dot_v1_dot_interpreter__pb2.PronounceRequest.SerializeToString,
                 response_deserializer=tolk_dot_v1_dot_interpreter__pb2.PronounceResponse.FromString,
                 _registered_method=True)
+        self.Listen = channel.unary_stream(
+                '/tolk.v1.Interpreter/Listen',
+                request_serializer=tolk_dot_v1_dot_interpreter__pb2.ListenRequest.SerializeToString,
+                response_deserializer=tolk_dot_v1_dot_interpreter__pb2.ListenEvent.FromString,
+                _registered_method=True)
 
 
 class InterpreterServicer:
@@ -87,6 +92,15 @@ class InterpreterServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Listen(self, request, context):
+        """Follows a live-event room in one language: recent finals first, then live captions, then
+        RoomEnded when the speaker ends. Needs no speaker token; a room may require a listener token.
+        RESOURCE_EXHAUSTED when the room or server has its maximum of listeners.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InterpreterServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -109,6 +123,11 @@ def add_InterpreterServicer_to_server(servicer, server):
                     servicer.Pronounce,
                     request_deserializer=tolk_dot_v1_dot_interpreter__pb2.PronounceRequest.FromString,
                     response_serializer=tolk_dot_v1_dot_interpreter__pb2.PronounceResponse.SerializeToString,
+            ),
+            'Listen': grpc.unary_stream_rpc_method_handler(
+                    servicer.Listen,
+                    request_deserializer=tolk_dot_v1_dot_interpreter__pb2.ListenRequest.FromString,
+                    response_serializer=tolk_dot_v1_dot_interpreter__pb2.ListenEvent.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -219,6 +238,33 @@ class Interpreter:
             '/tolk.v1.Interpreter/Pronounce',
             tolk_dot_v1_dot_interpreter__pb2.PronounceRequest.SerializeToString,
             tolk_dot_v1_dot_interpreter__pb2.PronounceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Listen(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/tolk.v1.Interpreter/Listen',
+            tolk_dot_v1_dot_interpreter__pb2.ListenRequest.SerializeToString,
+            tolk_dot_v1_dot_interpreter__pb2.ListenEvent.FromString,
             options,
             channel_credentials,
             insecure,
