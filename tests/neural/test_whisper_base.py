@@ -127,7 +127,7 @@ def test_realtime_paced_streaming_gives_the_same_finals(
 
     paced = dataclasses.replace(engine, clock=clock)
     paced.run = slow_run  # type: ignore[method-assign]
-    for (_, fast_final), utterance in list(zip(streamed, librivox, strict=True))[:2]:
+    for (_, fast_final), utterance in list(zip(streamed, librivox, strict=True))[1:2]:
         s = paced.open_stream(AsrOptions(language="en"))
         audio, partials = load(utterance.wav), []
         for start in range(0, len(audio), CHUNK):
