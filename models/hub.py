@@ -40,7 +40,7 @@ def pull(store: ModelStore, hub_id: str, name: str | None = None, revision: str 
                 allow_patterns=WANTED_PATTERNS + _weights_patterns(files),
             )
             return store.import_dir(
-                Path(path), name or default_name(hub_id), source=hub_id, revision=str(info.sha)
+                Path(path), name or default_name(hub_id), source=hub_id, revision=str(info.sha), action="pull"
             )
     except FailedPrecondition:
         raise
