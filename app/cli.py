@@ -20,6 +20,7 @@ from tolk.app.commands import EXIT_CODES_HELP, EXIT_USAGE, run_engines, run_tran
 HOOKS: dict[str, tuple[str, str]] = {
     "serve": ("tolk.backend.cli", "run the gRPC interpreter server"),
     "models": ("tolk.models.cli", "list, fetch and check neural models"),
+    "train": ("tolk.models.train_cli", "fine-tune a speech or translation model into the store"),
     "app": ("tolk.app.ui.launch", "start the desktop app"),
 }
 FORMATS = ("text", "jsonl", "srt", "vtt")
