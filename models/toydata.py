@@ -94,6 +94,8 @@ def build_bases(work: Path) -> dict[str, Path]:
             ffn=128,
             corpus=corpus,
             spm_vocab_size=TOY_SPM_VOCAB,
+            scale_embedding=True,  # with a wider init, token embeddings are not drowned by positions
+            init_std=0.1,
         ),
         "toy-asr": build_whisper(
             work / "toy-asr",

@@ -65,6 +65,8 @@ def open_base(store: ModelStore, name: str) -> tuple[StoredModel, Any, Any]:
                                  "Whisper checkpoint (`tolk models pull openai/whisper-base`)")  # fmt: skip
     quiet_transformers()
     processor = WhisperProcessor.from_pretrained(base.path)
+    if processor.tokenizer.pad_token is None:  # labels are masked by attention, any token pads
+        processor.tokenizer.pad_token = "<|endoftext|>"
     return base, processor, WhisperForConditionalGeneration.from_pretrained(base.path)
 
 
