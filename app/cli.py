@@ -21,6 +21,7 @@ HOOKS: dict[str, tuple[str, str]] = {
     "serve": ("tolk.backend.cli", "run the gRPC interpreter server"),
     "models": ("tolk.models.cli", "list, fetch and check neural models"),
     "train": ("tolk.models.train_cli", "fine-tune a speech or translation model into the store"),
+    "canary": ("tolk.app.canary", "measure a live server's accuracy, export Prometheus gauges"),
     "app": ("tolk.app.ui.launch", "start the desktop app"),
 }
 FORMATS = ("text", "jsonl", "srt", "vtt")

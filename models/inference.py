@@ -108,7 +108,8 @@ def translator(model: StoredModel, device: str = "cpu") -> Translator:
         forced = _target_token(arch, tokenizer, target)
         extra = {"forced_bos_token_id": tokenizer.convert_tokens_to_ids(forced)} if forced else {}
         with torch.inference_mode():
-            out = network.generate(**batch, num_beams=1, max_new_tokens=MAX_NEW_TOKENS, **extra)
+            budget = min(MAX_NEW_TOKENS, 2 * int(batch["input_ids"].shape[1]) + 8)
+            out = network.generate(**batch, num_beams=1, max_new_tokens=budget, **extra)
         return [str(t).strip() for t in tokenizer.batch_decode(out, skip_special_tokens=True)]
 
     return run
@@ -133,7 +134,7 @@ def _ct2_translator(path: Path, arch: str, tokenizer: Any, device: str) -> Trans
         forced = _target_token(arch, tokenizer, target)
         results = engine.translate_batch(
             tokens, target_prefix=[[forced]] * len(texts) if forced else None, beam_size=1,
-            max_decoding_length=MAX_NEW_TOKENS,
+            max_decoding_length=min(MAX_NEW_TOKENS, 2 * max(map(len, tokens)) + 8),
         )  # fmt: skip
         outputs = []
         for result in results:

@@ -48,8 +48,14 @@ def phrase_pairs() -> list[tuple[str, str]]:
     return pairs
 
 
+def written(pair: tuple[str, str]) -> tuple[str, str]:
+    """The pair as a recognizer writes it: capitalized, with a full stop ("I see two red cats.")."""
+    return f"{pair[0].capitalize()}.", f"{pair[1].capitalize()}."
+
+
 def split_pairs(seed: int = 0, train: int = 300, held_out: int = 40) -> tuple[list[tuple[str, str]], ...]:
-    pairs = phrase_pairs()
+    """Training and held-out pairs (disjoint phrases); every other pair is in its written form."""
+    pairs = [written(pair) if index % 2 else pair for index, pair in enumerate(phrase_pairs())]
     random.Random(seed).shuffle(pairs)
     return pairs[:train], pairs[train : train + held_out]
 
@@ -80,30 +86,29 @@ def write_speech(folder: Path, voices: tuple[str, ...], name: str) -> Path:
     return manifest
 
 
-def build_bases(work: Path) -> dict[str, Path]:
-    """Random-weight toy checkpoints: a Marian whose vocabulary covers the grammar, a short-window Whisper."""
-    from tolk.models.synthetic import WhisperSize, build_marian, build_whisper
+def build_toy_marian(out: Path) -> Path:
+    """A random-weight Marian (2 layers, d_model 64) whose vocabulary covers the grammar."""
+    from tolk.models.synthetic import build_marian
 
-    corpus = [text for pair in phrase_pairs() for text in pair]
-    return {
-        "toy-mt": build_marian(
-            work / "toy-mt",
-            d_model=64,
-            layers=2,
-            heads=4,
-            ffn=128,
-            corpus=corpus,
-            spm_vocab_size=TOY_SPM_VOCAB,
-            scale_embedding=True,  # with a wider init, token embeddings are not drowned by positions
-            init_std=0.1,
-        ),
-        "toy-asr": build_whisper(
-            work / "toy-asr",
-            WhisperSize(
-                d_model=64, layers=2, heads=2, ffn=128, vocab_size=0, window_positions=TOY_WINDOW_POSITIONS
-            ),
-        ),
-    }
+    corpus = [text for pair in phrase_pairs() for text in (*pair, *written(pair))]
+    return build_marian(
+        out, d_model=64, layers=2, heads=4, ffn=128, corpus=corpus, spm_vocab_size=TOY_SPM_VOCAB,
+        scale_embedding=True, init_std=0.1,  # tokens not drowned by positions
+    )  # fmt: skip
+
+
+def build_toy_whisper(out: Path) -> Path:
+    """A random-weight Whisper architecture (2 layers, d_model 64) with a 1.6 s window."""
+    from tolk.models.synthetic import WhisperSize, build_whisper
+
+    size = WhisperSize(
+        d_model=64, layers=2, heads=2, ffn=128, vocab_size=0, window_positions=TOY_WINDOW_POSITIONS
+    )
+    return build_whisper(out, size)
+
+
+def build_bases(work: Path) -> dict[str, Path]:
+    return {"toy-mt": build_toy_marian(work / "toy-mt"), "toy-asr": build_toy_whisper(work / "toy-asr")}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,9 @@ EXIT_ERROR = 1
 
 
 def _common(parser: argparse.ArgumentParser, lr: float, epochs: int) -> None:
+    parser.add_argument(
+        "--store", default=argparse.SUPPRESS, help="model store directory (as `tolk train --store`)"
+    )
     parser.add_argument("--base", required=True, metavar="NAME", help="store model to start from")
     parser.add_argument("--data", required=True, type=Path, help="training data")
     parser.add_argument("--eval", type=Path, help="validation data (default: a held-out tenth)")

@@ -119,7 +119,8 @@ def make_task(model: Any, tokenizer: Any, arch: str, pairs: list[PairItem], vali
         for start in range(0, len(texts), 16):
             batch = tokenizer(texts[start : start + 16], return_tensors="pt", padding=True).to(options.device)
             with torch.inference_mode():
-                ids = network.generate(**batch, num_beams=1, max_new_tokens=MAX_NEW_TOKENS, **forced)
+                budget = min(MAX_NEW_TOKENS, 2 * int(batch["input_ids"].shape[1]) + 8)
+                ids = network.generate(**batch, num_beams=1, max_new_tokens=budget, **forced)
             hyps += [str(t).strip() for t in tokenizer.batch_decode(ids, skip_special_tokens=True)]
         return mt_scores([p.target for p in validation.pairs], hyps)
 
