@@ -57,7 +57,7 @@ async def stream_one(
     async for event in run_pipeline(client, options, blocks, PipelineOptions(retry=None)):
         if isinstance(event, Started):
             asr, mt = event.asr_engine, event.mt_engine
-        elif _wanted(event, translated):
+        elif isinstance(event, (Final, Translation)) and _wanted(event, translated):
             texts.append(event.text)
     return " ".join(texts), asr, mt, time.perf_counter() - started
 

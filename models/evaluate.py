@@ -1,3 +1,4 @@
+# mypy: disable-error-code="no-untyped-call"
 """`tolk models evaluate`: measure a stored model on an evaluation set and record the numbers.
 
 Speech recognition: WER and CER (jiwer) after the same normalization of reference and hypothesis:
@@ -13,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from tolk.common.errors import InvalidArgument
 from tolk.models.evalsets import EvalSet
@@ -26,7 +28,7 @@ MT_BATCH = 8
 """Sentences translated per call (latency_ms is the batch time over its sentences)."""
 
 
-def _transform(chars: bool) -> object:
+def _transform(chars: bool) -> Any:
     import jiwer
 
     return jiwer.Compose([

@@ -67,7 +67,8 @@ def _torch_whisper(path: Path, device: str) -> Recognizer:
 
     quiet_transformers()
     processor: Any = WhisperProcessor.from_pretrained(path)
-    network = WhisperForConditionalGeneration.from_pretrained(path).to(device).eval()
+    network: Any = WhisperForConditionalGeneration.from_pretrained(path)
+    network = network.to(device).eval()
     window = int(network.config.max_source_positions) * 2 * HOP_SAMPLES
     multilingual = bool(getattr(network.generation_config, "lang_to_id", None))
 

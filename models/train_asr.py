@@ -187,7 +187,8 @@ def train_asr(
         result = train(task, options, work, job.resume, report)
         if not (result.best_dir / "config.json").is_file():
             raise FailedPrecondition("training produced no checkpoint (no epoch finished)")
-        best = WhisperForConditionalGeneration.from_pretrained(result.best_dir).to(options.device).eval()
+        best: Any = WhisperForConditionalGeneration.from_pretrained(result.best_dir)
+        best = best.to(options.device).eval()
         metrics = measure(best)
         new = publish(store, result, base, job.name, data_hash(job.data), options, validation.name, metrics)
     return new, result

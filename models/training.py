@@ -139,7 +139,7 @@ def train(
     scaler = torch.amp.GradScaler("cuda", enabled=options.fp16 and options.device.startswith("cuda"))
     work.mkdir(parents=True, exist_ok=True)
     sign = 1.0 if task.higher_is_better else -1.0
-    state = {"epoch": 0, "step": 0, "best": -math.inf, "bad": 0, "history": [], "samples": 0}
+    state: dict[str, Any] = {"epoch": 0, "step": 0, "best": -math.inf, "bad": 0, "history": [], "samples": 0}
     if resume and (work / "last.pt").is_file():
         saved = torch.load(work / "last.pt", map_location=options.device, weights_only=False)
         model.load_state_dict(saved["model"])

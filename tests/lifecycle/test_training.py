@@ -99,7 +99,7 @@ def test_whisper_architecture_learns_number_words_from_scratch(
     train = write_speech(root / "speech", TRAIN_VOICES, "train")
     held_out = write_speech(root / "speech", HELD_OUT_VOICES, "eval")
     argv = ["--store", str(store.root), "--base", "toy-asr", "--data", str(train), "--eval", str(held_out),
-            "--name", "toy-asr", "--augment", *ASR_OPTIONS]  # fmt: skip
+            "--name", "toy-asr", *ASR_OPTIONS]  # fmt: skip
     assert train_main("asr", argv) == 0
     capsys.readouterr()
     trained = store.get("toy-asr", 2)
@@ -109,3 +109,17 @@ def test_whisper_architecture_learns_number_words_from_scratch(
             f"\ntoy Whisper on held-out voices ({dataset}): WER {metrics['wer']:.3f} CER {metrics['cer']:.3f}"
         )
     assert metrics["wer"] <= ASR_WER_CEILING
+
+
+def test_spec_augment_masks_bands_and_spans_inside_the_speech() -> None:
+    import random
+
+    import numpy as np
+
+    from tolk.models.train_asr import spec_augment
+
+    features = np.arange(80 * 160, dtype=np.float32).reshape(80, 160)
+    masked = spec_augment(features, 100, random.Random(3))
+    changed = masked != features
+    assert masked.shape == features.shape and changed.any() and not changed.all()
+    assert not changed[:, 100:].all(axis=0).any()  # no time mask past the speech
