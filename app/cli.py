@@ -23,6 +23,8 @@ from tolk.app.commands import EXIT_CODES_HELP, EXIT_USAGE, run_engines, run_tran
 HOOKS: dict[str, tuple[str, str]] = {
     "serve": ("tolk.backend.cli", "run the gRPC interpreter server"),
     "models": ("tolk.models.cli", "list, fetch and check neural models"),
+    "train": ("tolk.models.train_cli", "fine-tune a speech or translation model into the store"),
+    "canary": ("tolk.app.canary", "measure a live server's accuracy, export Prometheus gauges"),
     "app": ("tolk.app.ui.launch", "start the desktop app"),
     "meeting": ("tolk.app.meeting_cli", "caption both sides of a call (me/them)"),
     "pronounce": ("tolk.app.commands_pronounce", "score your pronunciation of a sentence (English)"),

@@ -1,4 +1,4 @@
-"""`tolk models ...`: list, import, pull, quantize, remove and roll back models in the local store.
+"""`tolk models ...`: list, import, pull, quantize, evaluate, promote, remove and roll back store models.
 
 app/cli.py imports this lazily and calls `add_parser(subparsers)` and `run(args)`. This is an entry point:
 the store directory is resolved here (--store > TOLK_MODEL_DIR > platform default).
@@ -72,14 +72,19 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     for command, text in (("remove", "delete a model (all versions)"), ("rollback", "activate the previous "
                           "version"), ("verify", "check a model's files against its manifest")):  # fmt: skip
         _command(commands, command, text).add_argument("name", metavar="NAME", help="a model in the store")
+    from tolk.models.lifecycle_cli import add_lifecycle_parsers
+
+    add_lifecycle_parsers(commands)
     return parser
 
 
 def _row(model: StoredModel) -> str:
+    from tolk.models.lifecycle_cli import metrics_summary
+
     m = model.manifest
     return (
         f"{m.name:<28} v{m.version:<3} {m.kind:<4} {m.arch:<8} {m.precision:<5} {m.runtime:<12} "
-        f"{m.size_bytes / 1e6:>8.1f} MB  {m.source}"
+        f"{m.size_bytes / 1e6:>8.1f} MB  {metrics_summary(m):<28} {m.source}"
     )
 
 
@@ -88,7 +93,10 @@ def _list(store: ModelStore) -> int:
     if not models:
         print(f"no models in {store.root}; try `tolk models pull openai/whisper-base`")
         return 0
-    print(f"{'NAME':<28} {'VER':<4} {'KIND':<4} {'ARCH':<8} {'PREC':<5} {'RUNTIME':<12} {'SIZE':>11}  SOURCE")
+    print(
+        f"{'NAME':<28} {'VER':<4} {'KIND':<4} {'ARCH':<8} {'PREC':<5} {'RUNTIME':<12} {'SIZE':>11}  "
+        f"{'METRICS':<28} SOURCE"
+    )
     for model in models:
         print(_row(model))
     return 0
@@ -118,6 +126,10 @@ def _dispatch(args: argparse.Namespace, store: ModelStore) -> int:
         print(_row(store.rollback(args.name)))
     elif command == "verify":
         print(f"ok: {_row(store.verify(store.get(args.name)))}")
+    else:
+        from tolk.models.lifecycle_cli import dispatch_lifecycle
+
+        return dispatch_lifecycle(args, store)
     return 0
 
 

@@ -124,7 +124,7 @@ def pull(
     except Exception as exc:  # huggingface_hub and httpx errors: see _domain_error
         raise _domain_error(exc, hub_id, name) from exc
     say(f"importing {path} into {store.root} as {name}")
-    return store.import_dir(path, name, source=hub_id, revision=commit)
+    return store.import_dir(path, name, source=hub_id, revision=commit, action="pull")
 
 
 def _download(hub_id: str, commit: str, patterns: list[str], options: HubOptions) -> Path:

@@ -73,6 +73,7 @@ def quantize(store: ModelStore, name: str) -> list[StoredModel]:
                               f"{manifest.runtime}")  # fmt: skip
     common: dict[str, Any] = {
         "source": manifest.source, "revision": manifest.revision, "arch": manifest.arch, "parent": name,
+        "action": "quantize",
     }  # fmt: skip
     created = [
         store.import_dir(model.path, f"{name}-int8", precision="int8", runtime="torch", link=True, **common)

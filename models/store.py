@@ -14,12 +14,13 @@ import re
 import shutil
 import tempfile
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from tolk.common.errors import FailedPrecondition, InvalidArgument, NotFound
+from tolk.models.audit import AUDIT_FILE, AuditLog, files_digest
 
 MANIFEST = "manifest.json"
 CURRENT = "current"
@@ -61,6 +62,10 @@ class Manifest:
         created: ISO 8601 UTC time of the import.
         version: version number within NAME.
         parent: the store entry this one was derived from (quantize), if any.
+        metrics: evaluation results per evaluation set (`tolk models evaluate`), e.g.
+            {"librivox": {"wer": 0.05, "cer": 0.02, "rtf": 0.1}}.
+        lineage: how a trained version was made (base model and revision, data hash, hyper-parameters,
+            code version, training metrics); empty for imports.
     """
 
     name: str
@@ -76,6 +81,13 @@ class Manifest:
     created: str = ""
     version: int = 1
     parent: str | None = None
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    lineage: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def digest(self) -> str:
+        """sha256 over the file hashes: names this version's exact content."""
+        return files_digest({path: entry.sha256 for path, entry in self.files.items()})
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
@@ -156,8 +168,9 @@ def _place(source: Path, target: Path, link: bool) -> None:
 class ModelStore:
     """A directory of versioned models; see the module docstring for the layout."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, actor: str | None = None) -> None:
         self.root = root
+        self.audit = AuditLog(root / AUDIT_FILE, actor)
 
     def _dir(self, name: str) -> Path:
         if not NAME_RE.fullmatch(name):
@@ -235,6 +248,9 @@ class ModelStore:
         arch: str | None = None,
         parent: str | None = None,
         link: bool = False,
+        action: str = "import",
+        lineage: dict[str, Any] | None = None,
+        activate: bool = True,
     ) -> StoredModel:
         """Copies a checkpoint directory into the store as the next version of NAME and activates it.
 
@@ -262,14 +278,36 @@ class ModelStore:
                 name=name, kind=kind, family=family, arch=arch, source=source or str(source_dir),
                 revision=revision, files=entries, size_bytes=sum(e.size for e in entries.values()),
                 precision=precision, runtime=runtime, created=datetime.now(UTC).isoformat(timespec="seconds"),
-                version=version, parent=parent,
+                version=version, parent=parent, lineage=dict(lineage or {}),
             )  # fmt: skip
             (staging / MANIFEST).write_text(manifest.to_json())
             staging.rename(directory / f"v{version}")
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        self._activate(name, version)
+        if activate or self.current_version(name) == version:
+            self._activate(name, version)
+        self.audit.append(action, name, version, manifest.digest, {"source": manifest.source,
+                          "revision": revision, "active": self.current_version(name) == version})  # fmt: skip
         return StoredModel(manifest, directory / f"v{version}")
+
+    def activate(self, name: str, version: int, details: dict[str, Any] | None = None) -> StoredModel:
+        """Makes VERSION the active one (see tolk.models.promote for the checks before it)."""
+        model = self.get(name, version)
+        previous = self.current_version(name)
+        self._activate(name, version)
+        self.audit.append(
+            "promote", name, version, model.manifest.digest, {"from": previous, **(details or {})}
+        )
+        return model
+
+    def set_metrics(self, model: StoredModel, dataset: str, metrics: dict[str, float]) -> StoredModel:
+        """Records evaluation results in the version's manifest (replaced atomically)."""
+        updated = replace(model.manifest, metrics={**model.manifest.metrics, dataset: dict(metrics)})
+        temporary = model.path / f".{MANIFEST}.tmp"
+        temporary.write_text(updated.to_json())
+        temporary.replace(model.path / MANIFEST)
+        self.audit.append("evaluate", updated.name, updated.version, updated.digest, {dataset: metrics})
+        return StoredModel(updated, model.path)
 
     def _activate(self, name: str, version: int) -> None:
         marker = self._dir(name) / CURRENT
@@ -284,14 +322,18 @@ class ModelStore:
         if not older:
             raise FailedPrecondition(f"model {name!r} has no older version to roll back to")
         self._activate(name, older[-1])
-        return self.get(name)
+        model = self.get(name)
+        self.audit.append("rollback", name, older[-1], model.manifest.digest, {"from": current})
+        return model
 
     def remove(self, name: str) -> None:
         """Deletes every version of NAME."""
         directory = self._dir(name)
         if not directory.is_dir():
             raise NotFound(f"model {name!r} is not in the store {self.root}")
+        versions = self.versions(name)
         shutil.rmtree(directory)
+        self.audit.append("remove", name, None, None, {"versions": versions})
 
     def find(self, family: str) -> list[StoredModel]:
         return [model for model in self.models() if model.manifest.family == family]

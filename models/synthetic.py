@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ class WhisperSize:
     ffn: int = 128
     vocab_size: int = 51865  # CTranslate2 treats smaller vocabularies as English-only models
     n_mels: int = 80
+    window_positions: int = 1500  # encoder positions: 2 mel frames each, 1500 = Whisper's 30 s window
 
 
 WHISPER_SIZES = {
@@ -109,6 +111,7 @@ def build_whisper(
         encoder_ffn_dim=size.ffn,
         decoder_ffn_dim=size.ffn,
         max_target_positions=448,
+        max_source_positions=size.window_positions,
         pad_token_id=eot,
         bos_token_id=eot,
         eos_token_id=eot,
@@ -137,12 +140,14 @@ def build_whisper(
     return out
 
 
-def _train_spm(out: Path, vocab_size: int, user_symbols: tuple[str, ...] = ()) -> Path:
+def _train_spm(
+    out: Path, vocab_size: int, user_symbols: tuple[str, ...] = (), corpus: Sequence[str] = CORPUS
+) -> Path:
     import sentencepiece as spm
 
     stream = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(CORPUS * 4),
+        sentence_iterator=iter(list(corpus) * 4),
         model_writer=stream,
         vocab_size=vocab_size,
         model_type="unigram",
@@ -163,16 +168,25 @@ def _spm_pieces(path: Path) -> list[str]:
 
 
 def build_marian(
-    out: Path, d_model: int = 32, layers: int = 2, heads: int = 2, ffn: int = 64, seed: int = 0, **extra: Any
+    out: Path,
+    d_model: int = 32,
+    layers: int = 2,
+    heads: int = 2,
+    ffn: int = 64,
+    seed: int = 0,
+    corpus: Sequence[str] = CORPUS,
+    spm_vocab_size: int = 120,
+    **extra: Any,
 ) -> Path:
-    """Writes a random-weight Marian (opus-mt layout) checkpoint to `out`."""
+    """Writes a random-weight Marian (opus-mt layout) checkpoint to `out` (its SentencePiece model is
+    trained on `corpus`: pass the training text when the model is to be trained from scratch)."""
     import torch
     from transformers import MarianConfig, MarianMTModel, MarianTokenizer
 
     out.mkdir(parents=True, exist_ok=True)
     work = out / ".spm"
     work.mkdir(exist_ok=True)
-    spm_path = _train_spm(work / "source.spm", 120)
+    spm_path = _train_spm(work / "source.spm", spm_vocab_size, corpus=corpus)
     vocab = {"</s>": 0, "<unk>": 1}
     for piece in _spm_pieces(spm_path):
         vocab.setdefault(piece, len(vocab))

@@ -1,0 +1,1 @@
+"""Training entry point for machine translation models (see tolk.models.train_cli)."""

@@ -1,0 +1,1 @@
+"""Training entry point for speech recognition models (see tolk.models.train_cli)."""
