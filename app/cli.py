@@ -1,4 +1,4 @@
-# PYTHON_ARGCOMPLETE_OK  (shell completion: see _complete; docs/sections/house.md)
+# PYTHON_ARGCOMPLETE_OK  (shell completion: see _complete; README "Shell completion")
 """The `tolk` command: translate audio files, list engines, and the subcommands other areas add.
 
 `translate` and `engines` live here; `serve` (backend/cli.py), `models` (models/cli.py) and `app`

@@ -1,4 +1,4 @@
-"""Screenshots of the Pronunciation and Dictation tabs for docs/sections/learners.md.
+"""Screenshots of the Pronunciation and Dictation tabs for the README (Pronunciation practice, Dictation).
 
 Runs the real main window offscreen against the in-process backend (zero-download engines); the
 reading is espeak-ng saying "cat" where the sentence has "fox".
