@@ -93,4 +93,4 @@ def test_offline_mode_without_neural_models_shows_the_zero_download_engines(
     finally:
         controller.shutdown()
     assert window.engines_label.text() == "offline: pocketsphinx + apertium"
-    assert "tolk models pull" in window.engines_label.toolTip()
+    assert "tolk models install-embedded" in window.engines_label.toolTip()
