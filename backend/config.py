@@ -85,7 +85,7 @@ class ServerConfig:
     grace_s: float = 5.0
     vad: VadOptions = field(default_factory=VadOptions)
     translate: TranslateLimits = field(default_factory=TranslateLimits)
-    watch: WatchLimits = WatchLimits()
+    watch: WatchLimits = field(default_factory=WatchLimits)
     insecure: bool = False
     http_port: int | None = None
     http_host: str | None = None

@@ -74,7 +74,7 @@ class Limits:
     drain_grace_s: float = 10.0
     keepalive: Keepalive = Keepalive()
     translate: TranslateLimits = field(default_factory=TranslateLimits)
-    watch: WatchLimits = WatchLimits()
+    watch: WatchLimits = field(default_factory=WatchLimits)
 
 
 def _ms(seconds: float) -> int:

@@ -70,9 +70,9 @@ class TolkServer:
     mt_executor: ThreadPoolExecutor | None = None
     reload_tokens: Callable[[], int] | None = None
     """Re-reads the token file (SIGHUP); None when authentication is off."""
+    rooms: RoomsRuntime | None = None
     reload_tls: Callable[[], None] | None = None
     """Re-reads the TLS certificate and key for new connections (SIGHUP); None without TLS."""
-    rooms: RoomsRuntime | None = None
     _stopped: bool = field(default=False, init=False)
 
     async def set_serving(self, serving: bool) -> None:

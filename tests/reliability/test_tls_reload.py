@@ -24,9 +24,13 @@ def _install(pki: Pki, cert: Path, key: Path) -> None:
     key.write_bytes(pki.server_key.read_bytes())
 
 
+def _trusting(ca: Path) -> grpc.ChannelCredentials:
+    return grpc.ssl_channel_credentials(ca.read_bytes())
+
+
 async def _check(port: int, ca: Path) -> grpc.StatusCode:
     """Health.Check over a NEW channel that trusts only `ca`."""
-    credentials = grpc.ssl_channel_credentials(ca.read_bytes())
+    credentials = _trusting(ca)
     async with grpc.aio.secure_channel(f"127.0.0.1:{port}", credentials) as channel:
         try:
             await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=10)
@@ -49,7 +53,7 @@ async def test_sighup_swaps_the_certificate_and_keeps_open_connections(
     served: tuple[TolkServer, Pki, Pki, Path, Path], caplog: pytest.LogCaptureFixture
 ) -> None:
     handle, old, new, cert, key = served
-    credentials = grpc.ssl_channel_credentials(old.ca.read_bytes())
+    credentials = _trusting(old.ca)
     async with grpc.aio.secure_channel(f"127.0.0.1:{handle.port}", credentials) as channel:
         health = health_pb2_grpc.HealthStub(channel)
         watch = health.Watch(health_pb2.HealthCheckRequest(), timeout=60)
