@@ -100,6 +100,7 @@ def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.WARNING if verbose else logging.CRITICAL, handlers=[handler], force=True
     )
+    logging.getLogger("tolk.app.transport.channel").setLevel(logging.WARNING)  # plaintext-token warning
 
 
 def _guarded(command: str, verbose: bool, work: Callable[[], Coroutine[Any, Any, int]]) -> int:

@@ -9,6 +9,7 @@ from tolk.backend.engines.registry import DEFAULT_ASR, DEFAULT_MT, EngineContext
 from tolk.backend.limits import Keepalive, Limits
 from tolk.backend.tls import ServerTls
 from tolk.backend.unary_limits import TranslateLimits
+from tolk.backend.watch_limits import WatchLimits
 from tolk.common.vad import VadOptions
 
 SUPPORTED_SAMPLE_RATES_HZ: tuple[int, ...] = (8000, 16000, 22050, 24000, 32000, 44100, 48000)
@@ -47,6 +48,7 @@ class ServerConfig:
         grace_s: how long a stopping server lets streams finish.
         vad: server-side voice-activity settings (SERVER_VAD sessions).
         translate: TranslateText size caps, per-client limits and MT threads (backend.unary_limits).
+        watch: concurrent Health.Watch streams in all and per client (backend.watch_limits).
         insecure: allow a non-loopback address without a token file (tolk serve refuses it otherwise).
         http_port: port of the live-event caption page (/rooms/ROOM); None = no page.
         http_host: interface of the page; None = the same as `host`.
@@ -83,6 +85,7 @@ class ServerConfig:
     grace_s: float = 5.0
     vad: VadOptions = field(default_factory=VadOptions)
     translate: TranslateLimits = field(default_factory=TranslateLimits)
+    watch: WatchLimits = field(default_factory=WatchLimits)
     insecure: bool = False
     http_port: int | None = None
     http_host: str | None = None
@@ -110,6 +113,7 @@ class ServerConfig:
             drain_grace_s=self.grace_s,
             keepalive=Keepalive(time_s=self.keepalive_s, timeout_s=self.keepalive_timeout_s),
             translate=self.translate,
+            watch=self.watch,
         )
 
     @property

@@ -28,6 +28,7 @@ from tolk.backend.quotas import Admission
 from tolk.backend.security import client_identity
 from tolk.backend.stream_input import DRAINING_MESSAGE, EarlyEnd, GuardedInput, StreamMeter
 from tolk.backend.unary_limits import UnaryAdmission
+from tolk.backend.watch_limits import WATCH_METHOD, WatchAdmission, limited_watch
 from tolk.common.errors import ResourceExhausted
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         self.admission = Admission(limits.max_sessions, limits.max_streams_per_client, limits.audio_s_per_min)
         translate = limits.translate
         self.unary = UnaryAdmission(translate.max_concurrent_per_client, translate.calls_per_min, clock)
+        self.watches = WatchAdmission(limits.watch)
         self.refusals = RefusalLog(log)
         self._clock = clock
         self._drain = asyncio.Event()
@@ -84,6 +86,8 @@ class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     ) -> grpc.RpcMethodHandler | None:
         method = handler_call_details.method or ""
         handler = await continuation(handler_call_details)
+        if handler is not None and method == WATCH_METHOD and handler.unary_stream is not None:
+            return handler._replace(unary_stream=self._watched(handler.unary_stream))
         if handler is None or method.startswith(OPEN_METHOD_PREFIXES):
             return handler
         if self.draining:
@@ -100,6 +104,12 @@ class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         self.metrics.rejected.labels(reason).inc()
         self.metrics.errors.labels(code.name).inc()
         self.refusals.refused(peer, method, reason, self._clock())
+
+    def _watched(self, behavior: Callable[..., Any]) -> Callable[..., Any]:
+        def refused(context: grpc.aio.ServicerContext[Any, Any]) -> None:
+            self._reject("watch-quota", grpc.StatusCode.RESOURCE_EXHAUSTED, context.peer(), WATCH_METHOD)
+
+        return limited_watch(behavior, self.watches, client_identity, refused)
 
     def _admitted(self, behavior: Callable[..., Any], method: str, concurrent: bool) -> Callable[..., Any]:
         """A unary behavior under the client's concurrency and rate limits (refused at once when over)."""

@@ -6,7 +6,8 @@ Status codes (see proto/tolk/v1/interpreter.proto):
     INVALID_ARGUMENT    an audio chunk larger than max_chunk_bytes
     DEADLINE_EXCEEDED   the stream reached max_stream_s, or sent nothing for idle_timeout_s; the open
                         segment is flushed first (final + translations), then the status ends the stream
-    RESOURCE_EXHAUSTED  also: a client over its TranslateText concurrency or unary call rate
+    RESOURCE_EXHAUSTED  also: a client over its TranslateText concurrency or unary call rate, or over
+                        the Health.Watch stream limits (per client and in all)
     INVALID_ARGUMENT    also: a TranslateText request over max_texts, max_text_chars or max_request_chars
     UNAVAILABLE         the server is draining (SIGTERM); in-flight streams are flushed first
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tolk.backend.unary_limits import TranslateLimits
+from tolk.backend.watch_limits import WatchLimits
 
 MIB = 1024 * 1024
 MAX_CHUNK_BYTES = MIB
@@ -59,6 +61,7 @@ class Limits:
         drain_grace_s: on SIGTERM, how long in-flight streams get to flush before the server stops.
         keepalive: HTTP/2 keepalive settings.
         translate: size caps, per-client concurrency and rate of TranslateText (backend.unary_limits).
+        watch: concurrent Health.Watch streams in all and per client (backend.watch_limits).
     """
 
     max_sessions: int = 32
@@ -71,6 +74,7 @@ class Limits:
     drain_grace_s: float = 10.0
     keepalive: Keepalive = Keepalive()
     translate: TranslateLimits = field(default_factory=TranslateLimits)
+    watch: WatchLimits = field(default_factory=WatchLimits)
 
 
 def _ms(seconds: float) -> int:

@@ -17,8 +17,8 @@ from tolk.backend.guard import StreamGuard
 from tolk.backend.limits import Limits, server_options
 from tolk.backend.metrics import Metrics
 from tolk.backend.security import AuthInterceptor, load_tokens
-from tolk.backend.tls import ServerTls, server_credentials
-from tolk.common.keyfiles import TokenFileError
+from tolk.backend.tls import ReloadableTls, ServerTls
+from tolk.common.keyfiles import TlsFileError, TokenFileError
 
 
 @dataclass
@@ -32,6 +32,7 @@ class Protection:
         options: grpc channel arguments (message sizes, keepalive).
         credentials: TLS credentials for the port, or None for plaintext.
         auth / auth_tokens: the token check and its file, when authentication is on.
+        tls: the certificate and key behind `credentials`, reloadable (None for plaintext).
     """
 
     guard: StreamGuard
@@ -41,6 +42,7 @@ class Protection:
     credentials: grpc.ServerCredentials | None
     auth: AuthInterceptor | None = None
     auth_tokens: Path | None = None
+    tls: ReloadableTls | None = None
 
     def reload_tokens(self) -> int:
         """Re-reads the token file (SIGHUP); returns how many tokens it holds.
@@ -52,6 +54,15 @@ class Protection:
         tokens = load_tokens(self.auth_tokens)
         self.auth.reload(tokens)
         return len(tokens.entries)
+
+    def reload_tls(self) -> None:
+        """Re-reads the TLS certificate and key for new connections (SIGHUP).
+
+        Raises TlsFileError (the pair in use stays) for a missing, malformed or mismatched file.
+        """
+        if self.tls is None:
+            raise TlsFileError("TLS is off (no certificate)")
+        self.tls.reload()
 
 
 def build_protection(
@@ -75,6 +86,7 @@ def build_protection(
         interceptors.append(auth)
     guard = StreamGuard(limits, metrics)
     interceptors.append(guard)
-    credentials = server_credentials(tls) if tls is not None else None
+    reloadable = ReloadableTls(tls) if tls is not None else None
+    credentials = reloadable.credentials() if reloadable is not None else None
     options = server_options(limits)
-    return Protection(guard, metrics, interceptors, options, credentials, auth, auth_tokens)
+    return Protection(guard, metrics, interceptors, options, credentials, auth, auth_tokens, reloadable)

@@ -71,6 +71,8 @@ class TolkServer:
     reload_tokens: Callable[[], int] | None = None
     """Re-reads the token file (SIGHUP); None when authentication is off."""
     rooms: RoomsRuntime | None = None
+    reload_tls: Callable[[], None] | None = None
+    """Re-reads the TLS certificate and key for new connections (SIGHUP); None without TLS."""
     _stopped: bool = field(default=False, init=False)
 
     async def set_serving(self, serving: bool) -> None:
@@ -183,6 +185,7 @@ async def start_server(
         metrics_server, owns, mt_executor, protection.reload_tokens if protection.auth else None,
         rooms,
     )  # fmt: skip
+    handle.reload_tls = protection.reload_tls if protection.tls else None
     try:
         await rooms.start_web(config)
     except OSError:
@@ -289,9 +292,11 @@ async def serve(config: ServerConfig, on_started: Callable[[TolkServer], None] |
 
 
 def reload_tokens(handle: TolkServer) -> None:
-    """SIGHUP: re-reads the token file; running streams keep going; a bad file keeps the old tokens."""
+    """SIGHUP: re-reads the token file and the TLS certificate and key; running streams keep going; a
+    bad file keeps what was loaded before it."""
+    reload_tls(handle)
     if handle.reload_tokens is None:
-        log.info("SIGHUP: authentication is off; nothing to reload")
+        log.info("SIGHUP: authentication is off; no tokens to reload")
         return
     try:
         count = handle.reload_tokens()
@@ -299,6 +304,18 @@ def reload_tokens(handle: TolkServer) -> None:
         log.error("SIGHUP: token file not reloaded, the old tokens stay: %s", exc)
         return
     log.info("SIGHUP: token file reloaded", extra={"tokens": count})
+
+
+def reload_tls(handle: TolkServer) -> None:
+    """SIGHUP: new connections get the certificate and key now in the files (a broken set keeps the old)."""
+    if handle.reload_tls is None:
+        return
+    try:
+        handle.reload_tls()
+    except ValueError as exc:
+        log.error("SIGHUP: TLS certificate not reloaded, the old one stays: %s", exc)
+        return
+    log.info("SIGHUP: TLS certificate and key reloaded")
 
 
 def warn_plaintext_tokens(config: ServerConfig) -> None:

@@ -1,9 +1,13 @@
 """The one place that turns a connection spec into a gRPC channel: TLS (CA, client certificate and key,
 server name) and the bearer token. `tolk translate`, `tolk engines` and the desktop app all connect here.
+
+A token sent over a plaintext channel to an address other machines can reach is logged as a warning
+here, once per target (the CLI shows it as one `tolk: warning:` line on stderr, the app logs it).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +17,10 @@ import grpc
 
 from tolk.common.keyfiles import TlsFileError, TokenFileError, read_pem
 
+log = logging.getLogger(__name__)
+
 AUTH_HEADER = "authorization"
+_WARNED: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -84,8 +91,38 @@ def read_token_file(path: Path) -> str:
     raise TokenFileError(f"{path}: no token in the file")
 
 
+def is_loopback_target(target: str) -> bool:
+    """True for targets only this machine can reach (localhost, 127.0.0.0/8, ::1, unix sockets)."""
+    bare = target.strip().lower()
+    if bare.startswith(("unix:", "unix-abstract:")):
+        return True
+    for prefix in ("dns:///", "ipv4:", "ipv6:"):
+        bare = bare.removeprefix(prefix)
+    if bare.startswith("["):
+        host = bare[1:].split("]", 1)[0]
+    elif bare.count(":") > 1:  # a bare IPv6 address without a port
+        host = bare
+    else:
+        host = bare.split(":", 1)[0]
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def plaintext_token_warning(spec: ChannelSpec) -> str | None:
+    """The warning for a token that would travel in plaintext to a non-loopback target, or None."""
+    if not spec.token or spec.tls is not None or is_loopback_target(spec.target):
+        return None
+    return (
+        f"the token travels in plaintext to {spec.target}: anyone on the network can read it "
+        "(connect with TLS)"
+    )
+
+
 def open_channel(spec: ChannelSpec, options: Sequence[tuple[str, Any]] = ()) -> grpc.aio.Channel:
     """A channel to `spec.target`: secure when `spec.tls` is set, plaintext otherwise."""
+    warning = plaintext_token_warning(spec)
+    if warning is not None and spec.target not in _WARNED:
+        _WARNED.add(spec.target)
+        log.warning(warning)
     if spec.tls is None:
         return grpc.aio.insecure_channel(spec.target, options=list(options))
     credentials = channel_credentials(spec.tls)

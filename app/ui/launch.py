@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from tolk.common.keyfiles import TokenFileError
 from tolk.common.langcodes import language_list
 
 LAUNCHED_AT = time.monotonic()
@@ -58,7 +59,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--tls-cert", type=Path, metavar="PEM", help="client certificate (mutual TLS)")
     parser.add_argument("--tls-key", type=Path, metavar="PEM", help="client private key (mutual TLS)")
     parser.add_argument("--tls-server-name", metavar="NAME", help="name to check in the server certificate")
-    parser.add_argument("--token", help="server token (default: $TOLK_TOKEN); never saved")
+    parser.add_argument(
+        "--token", help="server token (visible in `ps`: prefer $TOLK_TOKEN or --token-file); never saved"
+    )
+    parser.add_argument(
+        "--token-file", type=Path, metavar="FILE", help="read the server token from FILE ($TOLK_TOKEN_FILE)"
+    )
     parser.add_argument("--start", action="store_true", help="start the session right away")
     parser.add_argument("--quit-after", type=float, metavar="SECONDS", help="quit after this many seconds")
     parser.add_argument(
@@ -121,6 +127,25 @@ def _check(args: argparse.Namespace) -> str | None:
     return None
 
 
+def resolve_token(args: argparse.Namespace, env: Mapping[str, str]) -> str:
+    """The server token: --token, else --token-file, else $TOLK_TOKEN, else $TOLK_TOKEN_FILE, else "".
+
+    Read once here and passed down in memory; never written anywhere. Raises TokenFileError (one line)
+    for an unreadable file or one without a token.
+    """
+    from tolk.app.transport.channel import read_token_file
+
+    if args.token:
+        return str(args.token)
+    if args.token_file is not None:
+        return read_token_file(args.token_file)
+    if env.get("TOLK_TOKEN"):
+        return env["TOLK_TOKEN"]
+    if env.get("TOLK_TOKEN_FILE"):
+        return read_token_file(Path(env["TOLK_TOKEN_FILE"]))
+    return ""
+
+
 def display_problem(env: Mapping[str, str], platform: str = sys.platform) -> str | None:
     """Why Qt could not open a window here (it would abort the process), or None."""
     qpa = env.get("QT_QPA_PLATFORM", "")
@@ -138,6 +163,11 @@ def run(args: argparse.Namespace) -> int:
     problem = _check(args)
     if problem:
         print(problem, file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        token = resolve_token(args, os.environ)
+    except TokenFileError as exc:
+        print(f"tolk app: {exc}", file=sys.stderr)
         return EXIT_USAGE
     problem = display_problem(os.environ)
     if problem is None and importlib.util.find_spec("PySide6") is None:
@@ -159,7 +189,6 @@ def run(args: argparse.Namespace) -> int:
     app.setApplicationName(APPLICATION)
     qsettings = QSettings(str(args.settings), QSettings.Format.IniFormat) if args.settings else QSettings()
     settings = _override(load_settings(qsettings), args)
-    token = args.token or os.environ.get("TOLK_TOKEN", "")
     from tolk.app.transport.channel import ClientTls
 
     tls_files = ClientTls(args.tls_ca, args.tls_cert, args.tls_key, args.tls_server_name)
