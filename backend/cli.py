@@ -137,6 +137,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="enable gRPC server reflection (default off) [TOLK_REFLECTION]",
     )
     parser.add_argument(
+        "--tls-reload",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="SIGHUP also re-reads --tls-cert/--tls-key (dynamic credentials; default off) [TOLK_TLS_RELOAD]",
+    )
+    parser.add_argument(
         "--insecure",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -194,6 +200,10 @@ def build_config(args: argparse.Namespace, env: Mapping[str, str]) -> ServerConf
     if insecure is None and env.get("TOLK_INSECURE"):
         insecure = _bool(env["TOLK_INSECURE"])
     config = replace(config, insecure=bool(insecure))
+    tls_reload = getattr(args, "tls_reload", None)
+    if tls_reload is None and env.get("TOLK_TLS_RELOAD"):
+        tls_reload = _bool(env["TOLK_TLS_RELOAD"])
+    config = replace(config, tls_reload=bool(tls_reload))
     _check(config)
     return config
 

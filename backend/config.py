@@ -40,6 +40,7 @@ class ServerConfig:
         idle_timeout_s: a stream that sends nothing for this long is flushed and ends (DEADLINE_EXCEEDED).
         keepalive_s / keepalive_timeout_s: HTTP/2 pings; a peer silent past both is dropped.
         tls_cert / tls_key: PEM certificate chain and key; both or neither (plaintext).
+        tls_reload: serve them through dynamic credentials that SIGHUP re-reads (off: static credentials).
         tls_client_ca: PEM CA bundle; clients must present a certificate it signed (mutual TLS).
         auth_tokens: token file (one "<token>" or "<name> <token>" per line); None = no authentication.
         metrics_port: Prometheus /metrics HTTP port (0 picks a free one); None = no endpoint.
@@ -78,6 +79,7 @@ class ServerConfig:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     tls_client_ca: Path | None = None
+    tls_reload: bool = False
     auth_tokens: Path | None = None
     metrics_port: int | None = None
     metrics_host: str | None = None

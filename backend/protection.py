@@ -17,7 +17,7 @@ from tolk.backend.guard import StreamGuard
 from tolk.backend.limits import Limits, server_options
 from tolk.backend.metrics import Metrics
 from tolk.backend.security import AuthInterceptor, load_tokens
-from tolk.backend.tls import ReloadableTls, ServerTls
+from tolk.backend.tls import ReloadableTls, ServerTls, server_credentials
 from tolk.common.keyfiles import TlsFileError, TokenFileError
 
 
@@ -61,7 +61,7 @@ class Protection:
         Raises TlsFileError (the pair in use stays) for a missing, malformed or mismatched file.
         """
         if self.tls is None:
-            raise TlsFileError("TLS is off (no certificate)")
+            raise TlsFileError("TLS reload is off (start tolk serve with --tls-reload)")
         self.tls.reload()
 
 
@@ -70,6 +70,7 @@ def build_protection(
     tls: ServerTls | None = None,
     auth_tokens: Path | None = None,
     metrics: Metrics | None = None,
+    tls_reload: bool = False,
 ) -> Protection:
     """Loads tokens and certificates and builds the interceptors; raises ValueError for a bad file."""
     metrics = metrics or Metrics()
@@ -86,7 +87,11 @@ def build_protection(
         interceptors.append(auth)
     guard = StreamGuard(limits, metrics)
     interceptors.append(guard)
-    reloadable = ReloadableTls(tls) if tls is not None else None
-    credentials = reloadable.credentials() if reloadable is not None else None
+    # Static credentials unless asked: the dynamic ones run a Python callback in every handshake.
+    reloadable = ReloadableTls(tls) if tls is not None and tls_reload else None
+    if reloadable is not None:
+        credentials: grpc.ServerCredentials | None = reloadable.credentials()
+    else:
+        credentials = server_credentials(tls) if tls is not None else None
     options = server_options(limits)
     return Protection(guard, metrics, interceptors, options, credentials, auth, auth_tokens, reloadable)

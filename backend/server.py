@@ -144,7 +144,7 @@ async def start_server(
 
     Raises ValueError for an unreadable token file or TLS file, OSError when the port cannot be bound.
     """
-    protection = build_protection(config.limits, config.tls, config.auth_tokens)
+    protection = build_protection(config.limits, config.tls, config.auth_tokens, tls_reload=config.tls_reload)
     owns = registry is None
     registry = registry or Registry(config.engine_context, default_asr=config.asr, default_mt=config.mt)
     sessions = sessions or SessionTracker()

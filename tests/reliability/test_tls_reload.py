@@ -44,7 +44,9 @@ async def served(tmp_path: Path) -> AsyncIterator[tuple[TolkServer, Pki, Pki, Pa
     old, new = make_pki(tmp_path / "old", "old"), make_pki(tmp_path / "new", "new")
     cert, key = tmp_path / "server.crt", tmp_path / "server.key"
     _install(old, cert, key)
-    handle = await start_server(ServerConfig(host="127.0.0.1", port=0, tls_cert=cert, tls_key=key))
+    handle = await start_server(
+        ServerConfig(host="127.0.0.1", port=0, tls_cert=cert, tls_key=key, tls_reload=True)
+    )
     yield handle, old, new, cert, key
     await handle.stop(0)
 
