@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from tolk.backend.engines.base import SegmentSignals
 from tolk.backend.engines.neural_common import Placement, torch_model
 from tolk.common.dsp import SAMPLE_RATE_HZ, Samples
 from tolk.common.errors import FailedPrecondition
@@ -58,11 +59,13 @@ class Decoded:
         text: the transcript of the whole window (a partial includes its forced prefix).
         language: the given or detected language.
         tokens: the text tokens (CTranslate2 runtime), for exact comparisons with the reference.
+        signals: the confidence of each decoded segment (CTranslate2 runtime).
     """
 
     text: str
     language: str
     tokens: tuple[int, ...] = ()
+    signals: tuple[SegmentSignals, ...] = ()
 
 
 def _json(path: Path) -> dict[str, Any]:
@@ -159,7 +162,8 @@ class FasterWhisper:
         )
         found = list(segments)
         tokens = tuple(token for segment in found for token in segment.tokens)
-        return Decoded("".join(s.text for s in found).strip(), str(info.language), tokens)
+        signals = tuple(SegmentSignals(s.avg_logprob, s.no_speech_prob, s.compression_ratio) for s in found)
+        return Decoded("".join(s.text for s in found).strip(), str(info.language), tokens, signals)
 
     def decode(self, requests: list[DecodeRequest]) -> list[Decoded]:
         return [self._one(request) for request in requests]

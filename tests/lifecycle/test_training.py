@@ -89,18 +89,8 @@ def test_the_trained_marian_translates_live(
     trained_mt: tuple[ModelStore, Path, str, float, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The real Whisper base recognizes espeak-ng speech; the trained model translates it."""
-    from tolk.backend.engines.registry import EngineContext, Registry
-    from tolk.common.errors import TolkError
-
     store, root, name, _, _ = trained_mt
     install(store)
-    registry = Registry(EngineContext(model_dir=store.root))
-    try:
-        registry.asr("whisper:whisper-base")
-    except TolkError as exc:  # the CTranslate2 (Systran) layout needs the faster-whisper engine
-        pytest.skip(f"the whisper engine cannot load the embedded Whisper base yet: {exc}")
-    finally:
-        registry.close()
     wav = speak("I see seven black dogs", "en-us", 150, 50, root / "phrase.wav")
     done = subprocess.run(
         [sys.executable, "-m", "tolk.app.cli", "translate", str(wav), "--offline", "--to", "es",
