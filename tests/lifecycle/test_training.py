@@ -47,8 +47,8 @@ ASR_OPTIONS = ["--epochs", "8", "--lr", "2e-3", "--batch-size", "16", "--warmup"
 
 @pytest.fixture(scope="module")
 def trained_mt(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModelStore, Path, str, float, str]:
-    """The toy Marian, evaluated at random init, then trained by `tolk train mt` (store, root, name,
-    chrF before, what the command printed)."""
+    """The toy Marian, evaluated at random init, trained by `tolk train mt`, then promoted to the default
+    version the engines serve (store, root, name, chrF before, what training printed)."""
     import contextlib
     import io
 
@@ -64,6 +64,7 @@ def trained_mt(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModelStore, Pa
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         assert train_main("mt", argv) == 0
+        assert models_main(["--store", str(store.root), "promote", f"{name}@v2"]) == 0
     return store, root, name, before, printed.getvalue()
 
 
@@ -79,7 +80,7 @@ def test_marian_learns_a_grammar(
         print(f"\ntoy Marian on held-out phrases: chrF {before:.1f} -> {after:.1f}")
     assert after >= before + MT_CHRF_GAIN
     assert trained.manifest.lineage["base"] == f"{name}@v1" and trained.manifest.lineage["steps"] > 0
-    assert models_main(["--store", str(store.root), "promote", f"{name}@v2"]) == 0
+    assert store.get(name).manifest.version == 2  # promoted: what `seq2seq:NAME` serves
     actions = [e.action for e in store.audit.entries(name)]
     assert actions == ["import", "evaluate", "train", "evaluate", "promote"]
 
@@ -88,7 +89,8 @@ def test_marian_learns_a_grammar(
 def test_the_trained_marian_translates_live(
     trained_mt: tuple[ModelStore, Path, str, float, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The real Whisper base recognizes espeak-ng speech; the trained model translates it."""
+    """The real Whisper base (faster-whisper) recognizes espeak-ng speech; the promoted trained model
+    translates it."""
     store, root, name, _, _ = trained_mt
     install(store)
     wav = speak("I see seven black dogs", "en-us", 150, 50, root / "phrase.wav")
