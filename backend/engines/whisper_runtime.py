@@ -28,6 +28,8 @@ UNKNOWN_LANGUAGE = "und"
 WINDOW_S = 30
 MAX_NEW_TOKENS = 220
 PARTIAL_BUCKET_S = 5
+HOP_SAMPLES = 160
+"""Log-mel hop: one encoder position per two frames."""
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,8 @@ class TorchWhisper:
         self.tokenizer = WhisperTokenizer.from_pretrained(model_dir)
         self.features = WhisperFeatureExtractor.from_pretrained(model_dir)
         self.model = torch_model(WhisperForConditionalGeneration.from_pretrained(model_dir), placement)
+        # the encoder's own window (30 s for real checkpoints; shorter for small trained ones)
+        self.window = min(WINDOW_S * SAMPLE_RATE_HZ, self.model.config.max_source_positions * 2 * HOP_SAMPLES)
         self.languages = checkpoint_languages(model_dir)
         self._multilingual = (model_dir / "generation_config.json").is_file() and self.languages != (ENGLISH,)
         lang_to_id = _json(model_dir / "generation_config.json").get("lang_to_id") or {}
@@ -197,9 +201,10 @@ class TorchWhisper:
         import torch
 
         out = self.features(
-            [audio[: WINDOW_S * SAMPLE_RATE_HZ] for audio in audios],
+            [audio[: self.window] for audio in audios],
             sampling_rate=SAMPLE_RATE_HZ,
             padding="max_length",
+            max_length=self.window,
             return_tensors="np",
         )
         dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(self.placement.precision, torch.float32)

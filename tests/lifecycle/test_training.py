@@ -108,18 +108,30 @@ def test_the_trained_marian_translates_live(
     assert {"siete", "perros", "negros"} <= set(spanish.lower().strip(".").split())
 
 
-@pytest.mark.timeout(900)
-def test_whisper_architecture_learns_number_words_from_scratch(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    store, root = ModelStore(tmp_path / "store"), tmp_path
-    store.import_dir(build_toy_whisper(tmp_path / "base"), "toy-asr")
+@pytest.fixture(scope="module")
+def trained_asr(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModelStore, Path]:
+    """The toy Whisper trained from scratch by `tolk train asr`, then promoted (store, root)."""
+    import contextlib
+    import io
+
+    root = tmp_path_factory.mktemp("toy-asr")
+    store = ModelStore(root / "store")
+    store.import_dir(build_toy_whisper(root / "base"), "toy-asr")
     train = write_speech(root / "speech", TRAIN_VOICES, "train")
     held_out = write_speech(root / "speech", HELD_OUT_VOICES, "eval")
     argv = ["--store", str(store.root), "--base", "toy-asr", "--data", str(train), "--eval", str(held_out),
             "--name", "toy-asr", *ASR_OPTIONS]  # fmt: skip
-    assert train_main("asr", argv) == 0
-    capsys.readouterr()
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert train_main("asr", argv) == 0
+        assert models_main(["--store", str(store.root), "promote", "toy-asr@v2", "--force"]) == 0
+    return store, root
+
+
+@pytest.mark.timeout(900)
+def test_whisper_architecture_learns_number_words_from_scratch(
+    trained_asr: tuple[ModelStore, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    store, _ = trained_asr
     trained = store.get("toy-asr", 2)
     ((dataset, metrics),) = trained.manifest.metrics.items()
     with capsys.disabled():
@@ -127,6 +139,30 @@ def test_whisper_architecture_learns_number_words_from_scratch(
             f"\ntoy Whisper on held-out voices ({dataset}): WER {metrics['wer']:.3f} CER {metrics['cer']:.3f}"
         )
     assert metrics["wer"] <= ASR_WER_CEILING
+
+
+@pytest.mark.timeout(600)
+def test_the_trained_whisper_captions_live(
+    trained_asr: tuple[ModelStore, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The promoted toy Whisper streams through `tolk translate` (the whisper engine, torch runtime, in its
+    1.6 s encoder window) and captions a number word; Apertium translates it."""
+    store, root = trained_asr
+    wav = speak("seven", TRAIN_VOICES[0], 140, 35, root / "seven.wav")
+    done = subprocess.run(
+        [sys.executable, "-m", "tolk.app.cli", "translate", str(wav), "--offline", "--from", "en",
+         "--to", "es", "--asr", "whisper:toy-asr", "--format", "jsonl"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "TOLK_SERVER": "", "TOLK_MODEL_DIR": str(store.root)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    finals = [r["text"] for r in records if r["type"] == "final"]
+    spanish = [r["text"] for r in records if r["type"] == "translation" and r["is_final"]]
+    with capsys.disabled():
+        print(f"tolk translate with the trained toy Whisper: {finals!r} -> {spanish!r}")
+    assert finals == ["seven"]
+    assert [s.lower().strip(".") for s in spanish] == ["siete"]
 
 
 def test_spec_augment_masks_bands_and_spans_inside_the_speech() -> None:
