@@ -13,9 +13,9 @@ exposes it on /metrics. Metric names (all prefixed tolk_):
     audio_seconds_total            counter    audio received
     errors_total{code}             counter    calls that ended with a status other than OK
     rejected_total{reason}         counter    calls refused before any work (auth, capacity, quota, draining)
-    asr_avg_logprob{engine}        histogram  per-segment average token log-probability (Whisper)
-    asr_no_speech_prob{engine}     histogram  per-segment no-speech probability (Whisper)
-    asr_compression_ratio{engine}  histogram  per-segment text compression ratio (Whisper; high = looping)
+    asr_avg_logprob{engine,model}        histogram  per-segment average token log-probability (Whisper)
+    asr_no_speech_prob{engine,model}     histogram  per-segment no-speech probability (Whisper)
+    asr_compression_ratio{engine,model}  histogram  per-segment compression ratio (Whisper; high = looping)
 
 No label ever carries a client name, token, session id or text.
 """
@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+from tolk.backend.engines.base import SegmentSignals
 
 DELAY_BUCKETS_S = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0)
 LOGPROB_BUCKETS = (-3.0, -2.0, -1.5, -1.0, -0.8, -0.6, -0.4, -0.2, -0.1, 0.0)
@@ -76,32 +78,32 @@ class Metrics:
         self.avg_logprob = Histogram(
             "tolk_asr_avg_logprob",
             "Segment average log-probability",
-            ["engine"],
+            ["engine", "model"],
             buckets=LOGPROB_BUCKETS,
             registry=reg,
         )
         self.no_speech_prob = Histogram(
             "tolk_asr_no_speech_prob",
             "Segment no-speech probability",
-            ["engine"],
+            ["engine", "model"],
             buckets=PROBABILITY_BUCKETS,
             registry=reg,
         )
         self.compression_ratio = Histogram(
             "tolk_asr_compression_ratio",
             "Segment compression ratio",
-            ["engine"],
+            ["engine", "model"],
             buckets=COMPRESSION_BUCKETS,
             registry=reg,
         )
 
-    def observe_segment(
-        self, engine: str, avg_logprob: float, no_speech_prob: float, compression_ratio: float
-    ) -> None:
-        """The hook an ASR engine calls per decoded segment (faster-whisper's Segment fields)."""
-        self.avg_logprob.labels(engine=engine).observe(avg_logprob)
-        self.no_speech_prob.labels(engine=engine).observe(no_speech_prob)
-        self.compression_ratio.labels(engine=engine).observe(compression_ratio)
+    def observe_segment(self, engine: str, signals: SegmentSignals) -> None:
+        """Records one decoded segment's confidence; `engine` is the ASR engine's name ("whisper:base"),
+        exported as the labels engine="whisper", model="base" (model "" for engines without one)."""
+        family, _, model = engine.partition(":")
+        self.avg_logprob.labels(engine=family, model=model).observe(signals.avg_logprob)
+        self.no_speech_prob.labels(engine=family, model=model).observe(signals.no_speech_prob)
+        self.compression_ratio.labels(engine=family, model=model).observe(signals.compression_ratio)
 
     def value(self, name: str, labels: dict[str, str] | None = None) -> float:
         """A sample's current value (0.0 when it has none yet); for tests and the load tool."""

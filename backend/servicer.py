@@ -183,6 +183,7 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
             event_queue_size=config.event_queue_size,
             vad=config.vad,
             on_segment_rtf=self._metrics.real_time_factor.observe,
+            on_segment_signals=self._metrics.observe_segment,
         )
 
     async def Interpret(

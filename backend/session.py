@@ -294,6 +294,9 @@ class Session:
             return
         hyp = await self._call(lambda stream: stream.finalize(), seg)
         self._report_rtf(seg)
+        if self.limits.on_segment_signals is not None:
+            for signals in hyp.signals:
+                self.limits.on_segment_signals(self._asr_name, signals)
         start_s, end_s = self._times(seg, end_s)
         channel = self.options.channel
         final = Final(seg.segment_id, hyp.text.strip(), self._language(hyp), start_s, end_s, channel=channel)

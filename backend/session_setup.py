@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from tolk.backend.engines.base import AsrEngine, AsrOptions, AsrStream, MtEngine
+from tolk.backend.engines.base import AsrEngine, AsrOptions, AsrStream, MtEngine, SegmentSignals
 from tolk.backend.engines.pivot_mt import with_pivots
 from tolk.common.dsp import SAMPLE_RATE_HZ
 from tolk.common.errors import InvalidArgument, NotFound
@@ -72,6 +72,8 @@ class SessionLimits:
     vad: VadOptions
     on_segment_rtf: Callable[[float], None] | None = None
     """Called with engine seconds per audio second when a segment closes (the real-time factor)."""
+    on_segment_signals: Callable[[str, SegmentSignals], None] | None = None
+    """Called with the ASR engine's name and each confidence signal a final carries."""
 
 
 class SessionTracker:

@@ -35,6 +35,21 @@ class AsrOptions:
 
 
 @dataclass(frozen=True)
+class SegmentSignals:
+    """An engine's confidence in one decoded segment (faster-whisper's Segment fields).
+
+    Attributes:
+        avg_logprob: average token log-probability (near 0 = confident).
+        no_speech_prob: probability that the audio holds no speech.
+        compression_ratio: gzip ratio of the text (high = repetition loops).
+    """
+
+    avg_logprob: float
+    no_speech_prob: float
+    compression_ratio: float
+
+
+@dataclass(frozen=True)
 class Hypothesis:
     """What the recognizer believes was said in the open segment.
 
@@ -42,11 +57,13 @@ class Hypothesis:
         stable: committed text that later hypotheses of this segment never change.
         unstable: the tail that may still be rewritten.
         language: ISO 639-1 code of the recognized (given or detected) language.
+        signals: per decoded segment confidence of a final (engines that report it), else empty.
     """
 
     stable: str
     unstable: str
     language: str
+    signals: tuple[SegmentSignals, ...] = ()
 
     @property
     def text(self) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tolk.backend.engines import neural_common
-from tolk.backend.engines.base import AsrOptions, Hypothesis
+from tolk.backend.engines.base import AsrOptions, Hypothesis, SegmentSignals
 from tolk.backend.engines.local_agreement import HypothesisBuffer
 from tolk.backend.engines.registry import EngineContext, EngineInfo
 from tolk.backend.engines.whisper_runtime import (
@@ -120,6 +120,7 @@ class WhisperStream:
         self._chunks: list[Samples] = []
         self._window = np.zeros(0, dtype=np.float32)
         self._done: list[str] = []
+        self._signals: list[SegmentSignals] = []
         self._agreement = HypothesisBuffer()
         self._language: str | None = options.language
         self._decoded_samples = 0
@@ -161,6 +162,7 @@ class WhisperStream:
         request = DecodeRequest(audio, self._final_language(), self.options.task, True, self._context())
         decoded = self.engine.run(request)
         self._language = decoded.language
+        self._signals.extend(decoded.signals)
         return decoded
 
     def _hypothesis(self, tail: list[str]) -> Hypothesis:
@@ -207,9 +209,8 @@ class WhisperStream:
             text = self._final(audio).text
             if text:
                 self._done.append(text)
-        final = Hypothesis(
-            drop_repeated_sentences(" ".join(self._done)), "", self._language or UNKNOWN_LANGUAGE
-        )
+        text = drop_repeated_sentences(" ".join(self._done))
+        final = Hypothesis(text, "", self._language or UNKNOWN_LANGUAGE, tuple(self._signals))
         self._reset()
         return final
 
@@ -217,6 +218,7 @@ class WhisperStream:
         self._chunks = []
         self._window = np.zeros(0, dtype=np.float32)
         self._done = []
+        self._signals = []
         self._agreement.reset()
         self._decoded_samples = 0
         self._language = self.options.language

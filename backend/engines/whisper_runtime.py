@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from tolk.backend.engines.base import SegmentSignals
 from tolk.backend.engines.neural_common import Placement, torch_model
 from tolk.common.dsp import SAMPLE_RATE_HZ, Samples
 from tolk.common.errors import FailedPrecondition
@@ -27,6 +28,8 @@ UNKNOWN_LANGUAGE = "und"
 WINDOW_S = 30
 MAX_NEW_TOKENS = 220
 PARTIAL_BUCKET_S = 5
+HOP_SAMPLES = 160
+"""Log-mel hop: one encoder position per two frames."""
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,13 @@ class Decoded:
         text: the transcript of the whole window (a partial includes its forced prefix).
         language: the given or detected language.
         tokens: the text tokens (CTranslate2 runtime), for exact comparisons with the reference.
+        signals: the confidence of each decoded segment (CTranslate2 runtime).
     """
 
     text: str
     language: str
     tokens: tuple[int, ...] = ()
+    signals: tuple[SegmentSignals, ...] = ()
 
 
 def _json(path: Path) -> dict[str, Any]:
@@ -159,7 +164,8 @@ class FasterWhisper:
         )
         found = list(segments)
         tokens = tuple(token for segment in found for token in segment.tokens)
-        return Decoded("".join(s.text for s in found).strip(), str(info.language), tokens)
+        signals = tuple(SegmentSignals(s.avg_logprob, s.no_speech_prob, s.compression_ratio) for s in found)
+        return Decoded("".join(s.text for s in found).strip(), str(info.language), tokens, signals)
 
     def decode(self, requests: list[DecodeRequest]) -> list[Decoded]:
         return [self._one(request) for request in requests]
@@ -184,6 +190,8 @@ class TorchWhisper:
         self.tokenizer = WhisperTokenizer.from_pretrained(model_dir)
         self.features = WhisperFeatureExtractor.from_pretrained(model_dir)
         self.model = torch_model(WhisperForConditionalGeneration.from_pretrained(model_dir), placement)
+        # the encoder's own window (30 s for real checkpoints; shorter for small trained ones)
+        self.window = min(WINDOW_S * SAMPLE_RATE_HZ, self.model.config.max_source_positions * 2 * HOP_SAMPLES)
         self.languages = checkpoint_languages(model_dir)
         self._multilingual = (model_dir / "generation_config.json").is_file() and self.languages != (ENGLISH,)
         lang_to_id = _json(model_dir / "generation_config.json").get("lang_to_id") or {}
@@ -193,9 +201,10 @@ class TorchWhisper:
         import torch
 
         out = self.features(
-            [audio[: WINDOW_S * SAMPLE_RATE_HZ] for audio in audios],
+            [audio[: self.window] for audio in audios],
             sampling_rate=SAMPLE_RATE_HZ,
             padding="max_length",
+            max_length=self.window,
             return_tensors="np",
         )
         dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(self.placement.precision, torch.float32)

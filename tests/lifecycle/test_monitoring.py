@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tolk.backend.engines.base import SegmentSignals
 from tolk.backend.metrics import Metrics
 from tolk.models.evalsets import librivox
 
@@ -113,12 +114,10 @@ def test_canary_reports_an_unreachable_server_in_one_line() -> None:
 
 def test_engines_have_a_confidence_hook() -> None:
     metrics = Metrics()
-    metrics.observe_segment("whisper:whisper-base", -0.3, 0.02, 1.4)
-    assert metrics.value("tolk_asr_avg_logprob_count", {"engine": "whisper:whisper-base"}) == 1
-    assert (
-        metrics.value("tolk_asr_compression_ratio_bucket", {"engine": "whisper:whisper-base", "le": "1.4"})
-        == 1
-    )
+    metrics.observe_segment("whisper:whisper-base", SegmentSignals(-0.3, 0.02, 1.4))
+    labels = {"engine": "whisper", "model": "whisper-base"}
+    assert metrics.value("tolk_asr_avg_logprob_count", labels) == 1
+    assert metrics.value("tolk_asr_compression_ratio_bucket", {**labels, "le": "1.4"}) == 1
 
 
 def _metric_names(expression: str) -> set[str]:

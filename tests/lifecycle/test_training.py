@@ -47,8 +47,8 @@ ASR_OPTIONS = ["--epochs", "8", "--lr", "2e-3", "--batch-size", "16", "--warmup"
 
 @pytest.fixture(scope="module")
 def trained_mt(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModelStore, Path, str, float, str]:
-    """The toy Marian, evaluated at random init, then trained by `tolk train mt` (store, root, name,
-    chrF before, what the command printed)."""
+    """The toy Marian, evaluated at random init, trained by `tolk train mt`, then promoted to the default
+    version the engines serve (store, root, name, chrF before, what training printed)."""
     import contextlib
     import io
 
@@ -64,6 +64,7 @@ def trained_mt(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModelStore, Pa
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         assert train_main("mt", argv) == 0
+        assert models_main(["--store", str(store.root), "promote", f"{name}@v2"]) == 0
     return store, root, name, before, printed.getvalue()
 
 
@@ -79,7 +80,7 @@ def test_marian_learns_a_grammar(
         print(f"\ntoy Marian on held-out phrases: chrF {before:.1f} -> {after:.1f}")
     assert after >= before + MT_CHRF_GAIN
     assert trained.manifest.lineage["base"] == f"{name}@v1" and trained.manifest.lineage["steps"] > 0
-    assert models_main(["--store", str(store.root), "promote", f"{name}@v2"]) == 0
+    assert store.get(name).manifest.version == 2  # promoted: what `seq2seq:NAME` serves
     actions = [e.action for e in store.audit.entries(name)]
     assert actions == ["import", "evaluate", "train", "evaluate", "promote"]
 
@@ -88,19 +89,10 @@ def test_marian_learns_a_grammar(
 def test_the_trained_marian_translates_live(
     trained_mt: tuple[ModelStore, Path, str, float, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The real Whisper base recognizes espeak-ng speech; the trained model translates it."""
-    from tolk.backend.engines.registry import EngineContext, Registry
-    from tolk.common.errors import TolkError
-
+    """The real Whisper base (faster-whisper) recognizes espeak-ng speech; the promoted trained model
+    translates it."""
     store, root, name, _, _ = trained_mt
     install(store)
-    registry = Registry(EngineContext(model_dir=store.root))
-    try:
-        registry.asr("whisper:whisper-base")
-    except TolkError as exc:  # the CTranslate2 (Systran) layout needs the faster-whisper engine
-        pytest.skip(f"the whisper engine cannot load the embedded Whisper base yet: {exc}")
-    finally:
-        registry.close()
     wav = speak("I see seven black dogs", "en-us", 150, 50, root / "phrase.wav")
     done = subprocess.run(
         [sys.executable, "-m", "tolk.app.cli", "translate", str(wav), "--offline", "--to", "es",
@@ -116,18 +108,30 @@ def test_the_trained_marian_translates_live(
     assert {"siete", "perros", "negros"} <= set(spanish.lower().strip(".").split())
 
 
-@pytest.mark.timeout(900)
-def test_whisper_architecture_learns_number_words_from_scratch(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    store, root = ModelStore(tmp_path / "store"), tmp_path
-    store.import_dir(build_toy_whisper(tmp_path / "base"), "toy-asr")
+@pytest.fixture(scope="module")
+def trained_asr(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModelStore, Path]:
+    """The toy Whisper trained from scratch by `tolk train asr`, then promoted (store, root)."""
+    import contextlib
+    import io
+
+    root = tmp_path_factory.mktemp("toy-asr")
+    store = ModelStore(root / "store")
+    store.import_dir(build_toy_whisper(root / "base"), "toy-asr")
     train = write_speech(root / "speech", TRAIN_VOICES, "train")
     held_out = write_speech(root / "speech", HELD_OUT_VOICES, "eval")
     argv = ["--store", str(store.root), "--base", "toy-asr", "--data", str(train), "--eval", str(held_out),
             "--name", "toy-asr", *ASR_OPTIONS]  # fmt: skip
-    assert train_main("asr", argv) == 0
-    capsys.readouterr()
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert train_main("asr", argv) == 0
+        assert models_main(["--store", str(store.root), "promote", "toy-asr@v2", "--force"]) == 0
+    return store, root
+
+
+@pytest.mark.timeout(900)
+def test_whisper_architecture_learns_number_words_from_scratch(
+    trained_asr: tuple[ModelStore, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    store, _ = trained_asr
     trained = store.get("toy-asr", 2)
     ((dataset, metrics),) = trained.manifest.metrics.items()
     with capsys.disabled():
@@ -135,6 +139,30 @@ def test_whisper_architecture_learns_number_words_from_scratch(
             f"\ntoy Whisper on held-out voices ({dataset}): WER {metrics['wer']:.3f} CER {metrics['cer']:.3f}"
         )
     assert metrics["wer"] <= ASR_WER_CEILING
+
+
+@pytest.mark.timeout(600)
+def test_the_trained_whisper_captions_live(
+    trained_asr: tuple[ModelStore, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The promoted toy Whisper streams through `tolk translate` (the whisper engine, torch runtime, in its
+    1.6 s encoder window) and captions a number word; Apertium translates it."""
+    store, root = trained_asr
+    wav = speak("seven", TRAIN_VOICES[0], 140, 35, root / "seven.wav")
+    done = subprocess.run(
+        [sys.executable, "-m", "tolk.app.cli", "translate", str(wav), "--offline", "--from", "en",
+         "--to", "es", "--asr", "whisper:toy-asr", "--format", "jsonl"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "TOLK_SERVER": "", "TOLK_MODEL_DIR": str(store.root)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    finals = [r["text"] for r in records if r["type"] == "final"]
+    spanish = [r["text"] for r in records if r["type"] == "translation" and r["is_final"]]
+    with capsys.disabled():
+        print(f"tolk translate with the trained toy Whisper: {finals!r} -> {spanish!r}")
+    assert finals == ["seven"]
+    assert [s.lower().strip(".") for s in spanish] == ["siete"]
 
 
 def test_spec_augment_masks_bands_and_spans_inside_the_speech() -> None:
