@@ -124,7 +124,11 @@ def pull(
     except Exception as exc:  # huggingface_hub and httpx errors: see _domain_error
         raise _domain_error(exc, hub_id, name) from exc
     say(f"importing {path} into {store.root} as {name}")
-    return store.import_dir(path, name, source=hub_id, revision=commit, action="pull")
+    # the snapshot's files are links into the cached repository's blobs/ (snapshots/COMMIT -> ../../blobs)
+    cached_repo = path.parent.parent
+    return store.import_dir(
+        path, name, source=hub_id, revision=commit, action="pull", links_within=cached_repo
+    )
 
 
 def _download(hub_id: str, commit: str, patterns: list[str], options: HubOptions) -> Path:

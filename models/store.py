@@ -117,9 +117,10 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _checkpoint_files(directory: Path) -> list[Path]:
-    """The files to import; refuses a symlink that leads out of `directory` (it copies nothing then)."""
-    root = directory.resolve()
+def _checkpoint_files(directory: Path, links_within: Path | None = None) -> list[Path]:
+    """The files to import; refuses a symlink that leads out of `links_within` (default: `directory`),
+    and copies nothing then."""
+    root = (links_within or directory).resolve()
     files = sorted(
         path
         for path in directory.rglob("*")
@@ -251,15 +252,18 @@ class ModelStore:
         action: str = "import",
         lineage: dict[str, Any] | None = None,
         activate: bool = True,
+        links_within: Path | None = None,
     ) -> StoredModel:
         """Copies a checkpoint directory into the store as the next version of NAME and activates it.
 
         `link` hard-links files instead of copying (only for sources inside the store, which never change).
+        Symlinks may lead only within `links_within` (default: the checkpoint directory itself); the hub
+        cache's snapshot links into its blob folder, so a pull passes the cached repository's folder.
         """
         if not source_dir.is_dir():
             raise NotFound(f"no such directory: {source_dir}")
         arch = arch or detect_arch(source_dir)
-        files = _checkpoint_files(source_dir)
+        files = _checkpoint_files(source_dir, links_within)
         if not any(path.name in WEIGHT_FILES for path in files):
             raise FailedPrecondition(f"{source_dir} has no model weights ({' / '.join(WEIGHT_FILES[:3])})")
         runtime = runtime or ("ctranslate2" if (source_dir / "model.bin").is_file() else "torch")

@@ -44,7 +44,7 @@ def hub(hub_repo: Path) -> Iterator[FakeHub]:
 
 
 def tolk(tmp_path: Path, endpoint: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_") and k != "TRANSFORMERS_OFFLINE"}
     env.update(
         HF_ENDPOINT=endpoint, HF_HUB_CACHE=str(tmp_path / "cache"), TOLK_MODEL_DIR=str(tmp_path / "store")
     )
