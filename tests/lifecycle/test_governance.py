@@ -85,7 +85,7 @@ def test_promote_spec_is_checked() -> None:
 
 def test_cli_history_promote_and_show(store: ModelStore, capsys: pytest.CaptureFixture[str]) -> None:
     root = str(store.root)
-    assert models_main(["--store", root, "promote", "opus-mt-en-es@v2"]) == 1
+    assert models_main(["--store", root, "promote", "opus-mt-en-es@v2"]) == 4  # refused
     assert "share no evaluation" in capsys.readouterr().err
     assert models_main(["--store", root, "promote", "opus-mt-en-es@v2", "--force"]) == 0
     assert "opus-mt-en-es@v2 is now the default" in capsys.readouterr().out
