@@ -7,14 +7,12 @@ from collections.abc import AsyncIterator
 from tolk.backend.room_listener import Caption, Ended
 from tolk.backend.rooms import RoomHub, RoomPublisher, check_room
 from tolk.common.errors import InvalidArgument
+from tolk.common.langcodes import language_code
 from tolk.v1 import interpreter_pb2 as pb
 
 
 def language_of(code: str) -> str:
-    code = code.strip().lower()
-    if not code or not code.replace("-", "").isalpha() or len(code) > 12:
-        raise InvalidArgument(f"language {code!r} is not a language code like 'es'")
-    return code
+    return language_code(code, example="es")
 
 
 def caption_to_proto(caption: Caption) -> pb.ListenEvent:

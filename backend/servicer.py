@@ -37,7 +37,7 @@ from tolk.common.errors import (
     Unavailable,
 )
 from tolk.common.events import Event, Final, Partial, Started, Translation
-from tolk.common.langcodes import require_pair
+from tolk.common.langcodes import language_code, require_pair
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
@@ -65,10 +65,7 @@ def status_of(exc: BaseException) -> tuple[grpc.StatusCode, str]:
 
 
 def _language(code: str, what: str) -> str:
-    code = code.strip().lower()
-    if not code or not code.replace("-", "").isalpha() or len(code) > 12:
-        raise InvalidArgument(f"{what} {code!r} is not a language code like 'en'")
-    return code
+    return language_code(code, what)
 
 
 def options_from_proto(config: pb.SessionConfig) -> SessionOptions:

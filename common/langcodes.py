@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tolk.common.errors import NotFound
+from tolk.common.errors import InvalidArgument, NotFound
 
 # ISO 639-1 -> FLORES-200 code used by NLLB-200 (one script per language: the most common one).
 NLLB_CODES: dict[str, str] = {
@@ -136,3 +136,11 @@ def language_list(values: Iterable[str]) -> tuple[str, ...]:
     each once, in the order given."""
     found = (code.strip().lower() for value in values for code in value.split(","))
     return tuple(dict.fromkeys(code for code in found if code))
+
+
+def language_code(code: str, what: str = "language", example: str = "en") -> str:
+    """`code` stripped and lower-cased; InvalidArgument unless it looks like one ("es", "pt-br")."""
+    code = code.strip().lower()
+    if not code or not code.replace("-", "").isalpha() or len(code) > 12:
+        raise InvalidArgument(f"{what} {code!r} is not a language code like {example!r}")
+    return code
