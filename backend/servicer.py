@@ -18,6 +18,7 @@ import grpc
 from tolk.backend.capabilities import build_capabilities
 from tolk.backend.config import SUPPORTED_SAMPLE_RATES_HZ, ServerConfig
 from tolk.backend.conversation import conversation_pair
+from tolk.backend.engines.apertium_process import flatten
 from tolk.backend.engines.registry import Registry
 from tolk.backend.glossary_rpc import glossary_from_proto, translate_with_glossary
 from tolk.backend.logs import SESSION_ID
@@ -302,8 +303,8 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
         loop = asyncio.get_running_loop()
         mt = await loop.run_in_executor(self._mt_executor, self._registry.mt, spec or None)
         require_pair(mt.pairs(), source, target, mt.name)
-        if source == target or not texts:
-            return pb.TranslateTextResponse(translations=texts, engine=mt.name)
+        if source == target or not texts:  # no translation, but the same hygiene: never a NUL back
+            return pb.TranslateTextResponse(translations=[flatten(t) for t in texts], engine=mt.name)
         if request.glossary:
             glossary = glossary_from_proto(request.glossary)
             return await translate_with_glossary(mt, glossary, texts, source, target, self._mt_executor)
