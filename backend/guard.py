@@ -56,6 +56,7 @@ class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         self._inputs: set[GuardedInput] = set()
         self._idle = asyncio.Event()
         self._idle.set()
+        self._open_calls = 0
 
     @property
     def draining(self) -> bool:
@@ -72,7 +73,8 @@ class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             guarded.interrupt()
 
     async def wait_idle(self, timeout_s: float) -> bool:
-        """Waits until no stream is running; False when `timeout_s` passed first."""
+        """Waits until no stream is running and every ended stream's status has gone out (gRPC called
+        the call's done-callback); False when `timeout_s` passed first."""
         try:
             await asyncio.wait_for(self._idle.wait(), timeout_s)
         except TimeoutError:
@@ -136,7 +138,7 @@ class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                 reason = "capacity" if "capacity" in str(exc) else "quota"
                 self._reject(reason, grpc.StatusCode.RESOURCE_EXHAUSTED, context.peer(), INTERPRET_METHOD)
                 await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
-            self._idle.clear()
+            self._call_opened(context)
             self.metrics.active_sessions.inc()
             self.metrics.sessions.inc()
             meter = StreamMeter(client, self.admission, self.metrics, self._clock)
@@ -158,11 +160,21 @@ class StreamGuard(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                 guarded.close()
                 lease.release()
                 self.metrics.active_sessions.dec()
-                if self.admission.active == 0:
-                    self._idle.set()
                 _log_end(meter, guarded.early_end, _end_code(context))
 
         return interpret
+
+    def _call_opened(self, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+        """Counts the call until gRPC has finished it, status sent: the handler's own end comes before
+        that, and a server stopped in between would drop the status (the client sees INTERNAL)."""
+        self._open_calls += 1
+        self._idle.clear()
+        context.add_done_callback(self._call_done)
+
+    def _call_done(self, _context: object) -> None:
+        self._open_calls -= 1
+        if self._open_calls == 0:
+            self._idle.set()
 
 
 async def _responses(

@@ -147,13 +147,17 @@ async def interpret(
     requests: AsyncIterator[pb.InterpretRequest],
     metadata: Sequence[tuple[str, str]] = (),
     timeout_s: float = WAIT_S,
+    speaking: asyncio.Event | None = None,
 ) -> Outcome:
-    """Runs one stream to its end and reports the status and what arrived."""
+    """Runs one stream to its end and reports the status and what arrived; sets `speaking` at the first
+    partial or final (the server has an open segment)."""
     outcome = Outcome(grpc.StatusCode.OK, "", [], [], [])
     call = stub.Interpret(requests, metadata=tuple(metadata), timeout=timeout_s)
     try:
         async for response in call:
             kind = response.WhichOneof("event")
+            if speaking is not None and kind in ("partial", "final"):
+                speaking.set()
             if kind == "final":
                 outcome.finals.append(response.final.segment_id)
                 outcome.texts.append(response.final.text)

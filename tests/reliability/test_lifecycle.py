@@ -23,6 +23,7 @@ from .serverproc import spawn
 
 GRACE_S = 8.0
 EXIT_SLACK_S = 20.0
+SPEAKING_TIMEOUT_S = 60.0
 
 
 @dataclass
@@ -65,8 +66,12 @@ async def test_sigterm_drains_flushes_finals_and_exits_within_grace(
         async with grpc.aio.insecure_channel(proc.target) as ch:
             stub = pb_grpc.InterpreterStub(ch)
             long_audio = chunks * 4  # 32 s: still talking when the signal comes
-            streams = [asyncio.create_task(interpret(stub, paced(long_audio))) for _ in range(3)]
-            await asyncio.sleep(5.0)  # every stream has an open segment or a final behind it
+            speaking = [asyncio.Event() for _ in range(3)]
+            streams = [
+                asyncio.create_task(interpret(stub, paced(long_audio), speaking=event)) for event in speaking
+            ]
+            # every stream has an open segment (however loaded the machine), then the signal comes
+            await asyncio.wait_for(asyncio.gather(*(event.wait() for event in speaking)), SPEAKING_TIMEOUT_S)
             proc.process.send_signal(signal.SIGTERM)
             await asyncio.sleep(0.5)
             late = await interpret(stub, paced(chunks[:5]))
