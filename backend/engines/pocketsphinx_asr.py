@@ -14,6 +14,7 @@ text never changes, so partials are all unstable and the final is all stable.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,10 @@ MAX_IDLE_DECODERS = 64
 """Decoders kept for reuse (twice the default max_sessions). The pool never holds more than the peak
 number of concurrent streams, so up to this cap keeping them costs no memory beyond that peak, and a burst
 of new streams does not pay 0.3 s per decoder again or fragment the heap by freeing and rebuilding models."""
+BUILD_PAUSE_S = 0.05
+"""After each decoder build the builder keeps the build lock this long without the GIL: a build holds the
+GIL for its whole ~0.7 s (measured: a thread counting alongside gets no turn), so back-to-back builds for a
+burst of new streams would freeze the event loop; the pause lets it accept calls and pump running streams."""
 DESCRIPTION = "CMU PocketSphinx 5 en-us (bundled continuous HMM + 3-gram LM), CPU"
 
 
@@ -113,6 +118,7 @@ class DecoderPool:
     def __init__(self, max_idle: int = MAX_IDLE_DECODERS) -> None:
         self._max_idle = max_idle
         self._lock = threading.Lock()
+        self._build_lock = threading.Lock()
         first = new_decoder()
         self._initial_cmn: str = first.get_cmn()
         self._idle: list[Any] = [first]
@@ -125,8 +131,15 @@ class DecoderPool:
             if decoder is None:
                 self.created += 1
         if decoder is None:
-            decoder = new_decoder()
+            decoder = self._build()
         decoder.set_cmn(self._initial_cmn)
+        return decoder
+
+    def _build(self) -> Any:
+        """One build at a time, each followed by a pause in which other threads run (see BUILD_PAUSE_S)."""
+        with self._build_lock:
+            decoder = new_decoder()
+            time.sleep(BUILD_PAUSE_S)
         return decoder
 
     def release(self, decoder: Any) -> None:

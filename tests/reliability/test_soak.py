@@ -67,12 +67,6 @@ class Sample:
 
 @pytest.mark.slow
 @pytest.mark.timeout(600)
-@pytest.mark.xfail(
-    reason="known regression of this change set, open: with 50 streams opening at once, a few client "
-    "streams end CANCELLED after ~30 s with no final while 50 PocketSphinx decoders are built (their "
-    "construction holds the GIL); the server logs no end for them. Passed before the merge of issues 9-15.",
-    strict=False,
-)
 async def test_soak_50_real_time_streams_for_60_s(tmp_path: Path) -> None:
     speech = load_chunks()
     metrics_port = free_port()
