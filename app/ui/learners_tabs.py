@@ -15,7 +15,8 @@ def learner_tabs(window: Any, captions: QWidget) -> QTabWidget:
     tabs = QTabWidget()
     tabs.addTab(captions, "Captions")
     window.pronounce_tab = PronounceTab(
-        lambda text, path: window.controller.pronounce(window.connection_spec(), text, path)
+        lambda text, audio: window.controller.pronounce(window.connection_spec(), text, audio),
+        lambda: window.controller.recorder(window.inputs.selected_device(), window.inputs.input_file()),
     )
     window.dictation_view = DictationView()
     window.controller.event_received.connect(window.dictation_view.on_event)
