@@ -34,6 +34,7 @@ from tolk.app.core.events import ConnectionState, Final, SessionEvent
 from tolk.app.transport.channel import ClientTls
 from tolk.app.transport.events import Capabilities
 from tolk.common.dsp import Samples
+from tolk.common.glossary import GlossaryTerm
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,6 +58,7 @@ class SessionRequest:
         asr: ASR engine spec from the model picker ("" = the backend's default).
         mt: MT engine spec from the model picker ("" = the backend's default).
         room / room_token: also publish into this live-event room ("" = no), and its listener token.
+        glossary: terms recognition is biased towards and translation must use (the Glossary tab).
     """
 
     device: str
@@ -69,6 +71,7 @@ class SessionRequest:
     conversation: tuple[str, ...] = ()
     room: str = ""
     room_token: str = ""
+    glossary: tuple[GlossaryTerm, ...] = ()
 
 
 class LoopThread(QThread):
@@ -237,6 +240,7 @@ class Controller(QObject):
             conversation=request.conversation,
             room=request.room,
             room_token=request.room_token,
+            glossary=request.glossary,
         )
         self._set_state("connecting", request.connection.describe())
         self._future = self._thread.submit(self._session(request.connection, spec, capture))

@@ -1,4 +1,4 @@
-"""The main window's right side as tabs: Captions (the live view), Pronunciation and Dictation."""
+"""The main window's right side as tabs: Captions (the live view), Pronunciation, Dictation, Glossary."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtWidgets import QTabWidget, QWidget
 
 from tolk.app.ui.dictation_view import DictationView
+from tolk.app.ui.glossary_tab import GlossaryEditor
 from tolk.app.ui.pronounce_tab import PronounceTab
 
 
@@ -22,5 +23,7 @@ def learner_tabs(window: Any, captions: QWidget) -> QTabWidget:
     window.controller.event_received.connect(window.dictation_view.on_event)
     tabs.addTab(window.pronounce_tab, "Pronunciation")
     tabs.addTab(window.dictation_view, "Dictation")
+    window.glossary_editor = GlossaryEditor()  # the window's request() hands its terms to new sessions
+    tabs.addTab(window.glossary_editor, "Glossary")
     window.learner_tabs = tabs
     return tabs

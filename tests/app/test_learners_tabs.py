@@ -13,9 +13,11 @@ from app_fakes import MIC, FakeSoundDevice, ServerThread
 from app_helpers import open_window
 
 from tolk.app.audio.files import read_audio
-from tolk.app.core.events import Final
+from tolk.app.core.events import Final, Translation
 from tolk.app.core.export import decrypt
 from tolk.app.ui.settings import AppSettings
+from tolk.common.errors import InvalidArgument
+from tolk.common.glossary import GlossaryTerm, load_glossary
 
 pytestmark = pytest.mark.app
 
@@ -102,3 +104,74 @@ def test_dictation_tab_turns_finals_into_an_editable_encrypted_record(
         assert "(encrypted)" in view.status.text()
     finally:
         window.controller.shutdown()
+
+
+def test_glossary_tab_edits_saves_and_a_session_forces_the_term(
+    qtbot: Any, server: ServerThread, librivox: list[Any], tmp_path: Path
+) -> None:
+    """Add and edit terms in the Glossary tab, save, the file round-trips through `load_glossary` (what
+    `--glossary FILE` reads), and a session started from the window forces the term into the real
+    Apertium translation of real speech ("he was not an ill disposed young man")."""
+    microphone = FakeSoundDevice(librivox[1].wav)
+    settings = AppSettings(
+        mode="server",
+        server_address=f"127.0.0.1:{server.port}",
+        device=MIC,
+        source_language="en",
+        target_languages=("es",),
+    )
+    window = open_window(qtbot, microphone, settings)
+    events: list[Any] = []
+    window.controller.event_received.connect(events.append)
+    try:
+        editor = window.glossary_editor
+        editor.add_language("es")
+        editor.add_language("fr")
+        row = editor.add_term()
+        editor.set_cell(row, "source", "young   man")  # typed with stray spaces
+        editor.set_cell(row, "es", "muchacho")
+        editor.set_cell(row, "fr", "jeune homme")
+        row = editor.add_term()
+        editor.set_cell(row, "source", "metformin")
+        editor.set_cell(row, "pron", "M EH T F AO R M IH N")
+        editor.add_term()  # an untouched row is not a term
+        editor.table.selectRow(1)
+        editor.remove.click()  # remove the metformin row
+        path = tmp_path / "clinic.tsv"
+        assert editor.save_to(path), editor.status.text()
+        expected = (GlossaryTerm("young man", {"es": "muchacho", "fr": "jeune homme"}),)
+        assert load_glossary(path).terms == expected
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert lines == ["source\tes\tfr\tpron", "young man\tmuchacho\tjeune homme\t"]
+        editor.set_terms(())
+        assert editor.load(path) and editor.terms() == expected and editor.languages == ("es", "fr")
+        assert window.request().glossary == expected
+        with qtbot.waitSignal(window.controller.session_finished, timeout=150_000):
+            assert window.start_session()
+    finally:
+        window.controller.shutdown()
+    translations = [e for e in events if isinstance(e, Translation) and e.is_final]
+    forced = [t for t in translations if t.glossary_terms == ("young man",)]
+    assert forced and "muchacho" in forced[0].text, translations
+
+
+def test_glossary_tab_reports_bad_rows_and_files(qtbot: Any, tmp_path: Path) -> None:
+    from tolk.app.ui.glossary_tab import GlossaryEditor
+
+    editor = GlossaryEditor()
+    qtbot.addWidget(editor)
+    row = editor.add_term()
+    editor.set_cell(row, "source", "#not a comment")
+    assert not editor.save_to(tmp_path / "g.tsv") and "'#'" in editor.status.text()
+    assert not (tmp_path / "g.tsv").exists()
+    editor.set_cell(row, "source", "x" * 300)
+    assert editor.session_terms() == () and "row 1" in editor.status.text()
+    editor.use.setChecked(False)
+    editor.set_cell(row, "source", "fine")
+    assert editor.session_terms() == ()
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("term\tes\nx\ty\n", encoding="utf-8")
+    assert not editor.load(bad) and "header" in editor.status.text()
+    assert editor.terms() == (GlossaryTerm("fine"),)  # the table is kept
+    with pytest.raises(InvalidArgument):
+        editor.add_language("not a code!")
