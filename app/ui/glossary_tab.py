@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -39,7 +40,12 @@ def _cell(text: str) -> str:
 
 
 class GlossaryEditor(QWidget):
-    """A table of terms with Add / Remove / Add language / Open / Save, and "Use in sessions"."""
+    """A table of terms with Add / Remove / Add language / Open / Save, and "Use in sessions".
+
+    `file_changed` is emitted after a file was opened or saved (the window remembers it).
+    """
+
+    file_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -187,6 +193,7 @@ class GlossaryEditor(QWidget):
         self.set_terms(glossary.terms)
         self.path = path
         self.status.setText(f"{path.name}: {len(glossary)} terms")
+        self.file_changed.emit()
         return True
 
     def save_to(self, path: Path) -> bool:
@@ -199,6 +206,7 @@ class GlossaryEditor(QWidget):
             return False
         self.path = path
         self.status.setText(f"Saved {len(terms)} terms to {path}")
+        self.file_changed.emit()
         return True
 
     def _choose_open(self) -> None:

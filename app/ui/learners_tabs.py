@@ -24,6 +24,7 @@ def learner_tabs(window: Any, captions: QWidget) -> QTabWidget:
     tabs.addTab(window.pronounce_tab, "Pronunciation")
     tabs.addTab(window.dictation_view, "Dictation")
     window.glossary_editor = GlossaryEditor()  # the window's request() hands its terms to new sessions
+    window.glossary_editor.file_changed.connect(window._save_settings)  # remember the file
     tabs.addTab(window.glossary_editor, "Glossary")
     window.learner_tabs = tabs
     return tabs

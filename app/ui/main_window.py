@@ -167,6 +167,8 @@ class MainWindow(QMainWindow):
         )
         self.connection.set_values(settings.mode, settings.server_address, settings.tls, token)
         self.models.set_selection(settings.asr, settings.mt)
+        if settings.glossary_file:
+            self.glossary_editor.load(Path(settings.glossary_file))
         self.broadcast.set_server(settings.server_address, settings.mode == "server")
         self.overlay_panel.set_languages(settings.target_languages, settings.overlay.language)
         if settings.window_geometry:
@@ -279,6 +281,7 @@ class MainWindow(QMainWindow):
             overlay=self._overlay_look(),
             asr=self.models.selected_asr(),
             mt=self.models.selected_mt(),
+            glossary_file=str(self.glossary_editor.path or ""),
         )
 
     # --- reactions -----------------------------------------------------------------------------------

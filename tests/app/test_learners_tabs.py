@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +148,11 @@ def test_glossary_tab_edits_saves_and_a_session_forces_the_term(
         editor.set_terms(())
         assert editor.load(path) and editor.terms() == expected and editor.languages == ("es", "fr")
         assert window.request().glossary == expected
+        remembered = window.current_settings()
+        assert remembered.glossary_file == str(path)  # the next start opens it again
+        again = open_window(qtbot, microphone, remembered)
+        assert again.glossary_editor.terms() == expected
+        again.controller.shutdown()
         with qtbot.waitSignal(window.controller.session_finished, timeout=150_000):
             assert window.start_session()
     finally:
@@ -175,3 +182,15 @@ def test_glossary_tab_reports_bad_rows_and_files(qtbot: Any, tmp_path: Path) -> 
     assert editor.terms() == (GlossaryTerm("fine"),)  # the table is kept
     with pytest.raises(InvalidArgument):
         editor.add_language("not a code!")
+
+
+def test_app_refuses_a_bad_glossary_file_with_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("term\tes\nx\ty\n", encoding="utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    command = [sys.executable, "-m", "tolk.app.cli", "app", "--settings", str(tmp_path / "t.ini")]
+    done = subprocess.run(
+        [*command, "--glossary", str(bad)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"tolk app: {bad}: the first line must be a header starting with 'source'"
