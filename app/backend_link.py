@@ -31,6 +31,7 @@ from tolk.app.transport.client import InterpreterClient
 from tolk.app.transport.events import Capabilities, StreamOptions
 from tolk.app.transport.resilient import RetryPolicy
 from tolk.common.dsp import SAMPLE_RATE_HZ, Samples, StreamResampler
+from tolk.common.glossary import GlossaryTerm
 
 if TYPE_CHECKING:
     from tolk.backend.offline import OfflineEngines
@@ -95,6 +96,8 @@ class SessionSpec:
     """Two languages for conversation mode (tolk.app.ui.conversation_window), else ()."""
     room: str = ""
     room_token: str = ""
+    glossary: tuple[GlossaryTerm, ...] = ()
+    """Terms recognition is biased towards and translation must use."""
 
 
 class BackendLink:
@@ -237,6 +240,7 @@ async def run_session(
         disable_partials=bool(spec.conversation),
         room=spec.room,
         room_listener_token=spec.room_token,
+        glossary=spec.glossary,
     )
     blocks = capture_blocks(capture, timeline, spec.audio_offset_s)
     pipeline = PipelineOptions(segmentation="client_vad", retry=APP_RETRY)

@@ -29,6 +29,7 @@ HOOKS: dict[str, tuple[str, str]] = {
     "meeting": ("tolk.app.meeting_cli", "caption both sides of a call (me/them)"),
     "pronounce": ("tolk.app.commands_pronounce", "score your pronunciation of a sentence (English)"),
     "listen": ("tolk.app.listen_cli", "follow a live-event room's captions in one language"),
+    "export": ("tolk.app.export_cli", "decrypt an encrypted dictation export"),
 }
 FORMATS = ("text", "jsonl", "srt", "vtt")
 

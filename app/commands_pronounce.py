@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from tolk.app.audio.files import read_audio
 from tolk.app.commands import EXIT_CODES_HELP, EXIT_OK, _client, _guarded
-from tolk.app.core.pronunciation import Pronunciation, to_json, to_text
-from tolk.common.dsp import float32_to_pcm16
+from tolk.app.core.pronunciation import to_json, to_text
+from tolk.common.dsp import Samples, float32_to_pcm16
+from tolk.common.pronunciation import PronunciationResult
 
 if TYPE_CHECKING:
     from tolk.app.transport.client import InterpreterClient
@@ -45,9 +46,12 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--verbose", action="store_true", help="show warnings and errors with details")
 
 
-async def pronounce_file(client: Awaitable[InterpreterClient], text: str, path: Path) -> Pronunciation:
-    """Reads `path` and scores it as a reading of `text` (the app's Pronunciation tab)."""
-    samples = await asyncio.to_thread(read_audio, path)
+async def pronounce_audio(
+    client: Awaitable[InterpreterClient], text: str, audio: Path | Samples
+) -> PronunciationResult:
+    """Scores a file, or 16 kHz mono samples recorded in memory, as a reading of `text` (the app's
+    Pronunciation tab)."""
+    samples = await asyncio.to_thread(read_audio, audio) if isinstance(audio, Path) else audio
     return await (await client).pronounce(text, float32_to_pcm16(samples), SAMPLE_RATE_HZ)
 
 

@@ -27,11 +27,14 @@ from tolk.app.audio.capture import (
     list_input_devices,
 )
 from tolk.app.audio.file_device import FileSoundModule
+from tolk.app.audio.recorder import Recorder
 from tolk.app.backend_link import BackendLink, CaptureTimeline, ConnectionSpec, SessionSpec, run_session
 from tolk.app.core.errors import ClientError
 from tolk.app.core.events import ConnectionState, Final, SessionEvent
 from tolk.app.transport.channel import ClientTls
 from tolk.app.transport.events import Capabilities
+from tolk.common.dsp import Samples
+from tolk.common.glossary import GlossaryTerm
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -55,6 +58,7 @@ class SessionRequest:
         asr: ASR engine spec from the model picker ("" = the backend's default).
         mt: MT engine spec from the model picker ("" = the backend's default).
         room / room_token: also publish into this live-event room ("" = no), and its listener token.
+        glossary: terms recognition is biased towards and translation must use (the Glossary tab).
     """
 
     device: str
@@ -67,6 +71,7 @@ class SessionRequest:
     conversation: tuple[str, ...] = ()
     room: str = ""
     room_token: str = ""
+    glossary: tuple[GlossaryTerm, ...] = ()
 
 
 class LoopThread(QThread):
@@ -190,11 +195,23 @@ class Controller(QObject):
         self.capabilities_ready.emit(language_pairs(capabilities))
         self.engines_ready.emit(capabilities.engines)
 
-    def pronounce(self, connection: ConnectionSpec, text: str, path: Path) -> concurrent.futures.Future[Any]:
-        """Scores a recording of `text` through the backend's Pronounce RPC (the Pronunciation tab)."""
-        from tolk.app.commands_pronounce import pronounce_file
+    def pronounce(
+        self, connection: ConnectionSpec, text: str, audio: Path | Samples
+    ) -> concurrent.futures.Future[Any]:
+        """Scores a reading of `text` (a file, or 16 kHz samples recorded in memory) through the
+        backend's Pronounce RPC (the Pronunciation tab)."""
+        from tolk.app.commands_pronounce import pronounce_audio
 
-        return self._thread.submit(pronounce_file(self._link.client(connection), text, path))
+        return self._thread.submit(pronounce_audio(self._link.client(connection), text, audio))
+
+    def recorder(self, device: str, input_file: str = "") -> Recorder:
+        """A recorder on the input called `device` (or the file played as the microphone); CaptureError
+        when there is none. The Pronunciation tab's Record button starts and stops it."""
+        sound = FileSoundModule(Path(input_file)) if input_file else self._sound()
+        found = find_device(list_input_devices(sound), device)
+        if found is None:
+            raise CaptureError(NO_DEVICE_MESSAGE)
+        return Recorder(sound, found)
 
     # --- session -------------------------------------------------------------------------------------
     def start(self, request: SessionRequest) -> bool:
@@ -223,6 +240,7 @@ class Controller(QObject):
             conversation=request.conversation,
             room=request.room,
             room_token=request.room_token,
+            glossary=request.glossary,
         )
         self._set_state("connecting", request.connection.describe())
         self._future = self._thread.submit(self._session(request.connection, spec, capture))

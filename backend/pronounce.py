@@ -18,16 +18,21 @@ import math
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from tolk.common.dsp import float32_to_pcm16
 from tolk.common.errors import FailedPrecondition, InvalidArgument
+from tolk.common.pronunciation import (
+    ExtraSpeech,
+    PhoneScore,
+    PronunciationResult,
+    WordScore,
+    WordStatus,
+)
 
-WordStatus = Literal["ok", "weak", "missing", "substituted"]
 MODEL = "en-us"
 FRAME_S = 0.01
 LOG_BASE = 1.0001
@@ -44,58 +49,6 @@ PHONE_LOOP_LW = 2.0
 MAX_TEXT_WORDS = 60
 MAX_AUDIO_S = 60.0
 SILENCES = {"SIL", "<sil>", "+NSN+", "+SPN+", "+BREATH+", "+NOISE+"}
-
-
-@dataclass(frozen=True)
-class PhoneScore:
-    """One expected phone.
-
-    Attributes:
-        phone: ARPAbet symbol (CMUdict).
-        start_s: where the alignment placed it.
-        duration_s: its aligned length.
-        score: 0-100 (100: nothing the model can find fits these frames better).
-        gop: goodness of pronunciation per frame, log_1.0001 units (<= 0).
-        heard: the phone the free phone loop heard over most of these frames.
-    """
-
-    phone: str
-    start_s: float
-    duration_s: float
-    score: int
-    gop: float
-    heard: str
-
-
-@dataclass(frozen=True)
-class WordScore:
-    """One word of the target text, in reading order."""
-
-    word: str
-    score: int
-    status: WordStatus
-    start_s: float
-    duration_s: float
-    phones: tuple[PhoneScore, ...]
-
-
-@dataclass(frozen=True)
-class ExtraSpeech:
-    """Speech heard where the target text has no word (an inserted word or a restart)."""
-
-    start_s: float
-    duration_s: float
-    phones: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class PronunciationResult:
-    """The scored reading: `score` is the frame-weighted mean of the words' scores."""
-
-    text: str
-    score: int
-    words: tuple[WordScore, ...]
-    extra: tuple[ExtraSpeech, ...] = field(default=())
 
 
 def _model_root() -> Path:

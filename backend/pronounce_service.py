@@ -10,9 +10,10 @@ import threading
 from concurrent.futures import Executor
 
 from tolk.backend.config import SUPPORTED_SAMPLE_RATES_HZ
-from tolk.backend.pronounce import MAX_AUDIO_S, PronunciationResult, PronunciationScorer
+from tolk.backend.pronounce import MAX_AUDIO_S, PronunciationScorer
 from tolk.common.dsp import pcm16_to_float32, resample
 from tolk.common.errors import InvalidArgument, NotFound
+from tolk.common.pronunciation import PronunciationResult
 from tolk.v1 import interpreter_pb2 as pb
 
 SAMPLE_RATE_HZ = 16_000

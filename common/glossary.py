@@ -20,6 +20,7 @@ so the forced term is always present exactly once per occurrence and no source t
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -189,6 +190,39 @@ def parse_glossary(lines: Iterable[str], delimiter: str = "\t", name: str = "glo
         return Glossary(terms)
     except InvalidArgument as exc:
         raise InvalidArgument(f"{name}: {exc}") from exc
+
+
+def format_glossary(terms: Sequence[GlossaryTerm], delimiter: str = "\t") -> str:
+    """The terms as a glossary file that `parse_glossary` reads back to the same terms: a header
+    (`source`, the target languages in alphabetical order, `pron`), then one line per term."""
+    languages = sorted({lang for term in terms for lang in term.targets})
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(["source", *languages, "pron"])
+    for term in terms:
+        targets = [term.targets.get(lang, "") for lang in languages]
+        writer.writerow([term.source, *targets, term.pronunciation])
+    return out.getvalue()
+
+
+def save_glossary(path: str | Path, terms: Sequence[GlossaryTerm]) -> Path:
+    """Writes a glossary file (comma-separated for `.csv`, else tab-separated); InvalidArgument when the
+    terms are not a valid glossary or the file cannot be written."""
+    path = Path(path)
+    Glossary(terms)  # the same checks as loading: no empty or overlong source, not too many terms
+    for term in terms:
+        cells = [term.source, *term.targets, *term.targets.values(), term.pronunciation]
+        if term.source.lstrip().startswith("#") or any(c != " ".join(c.split()) for c in cells):
+            raise InvalidArgument(
+                f"glossary term {term.source[:40]!r}: cells cannot start with '#' (a comment), hold line "
+                "breaks or tabs, or begin or end with spaces"
+            )
+    text = format_glossary(terms, "," if path.suffix.lower() == ".csv" else "\t")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidArgument(f"cannot write glossary {path}: {exc}") from exc
+    return path
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
-"""Screenshots of the Pronunciation and Dictation tabs for the README (Pronunciation practice, Dictation).
+"""Screenshots of the Pronunciation, Dictation and Glossary tabs for the README (Pronunciation practice,
+Dictation, Glossary).
 
 Runs the real main window offscreen against the in-process backend (zero-download engines); the
-reading is espeak-ng saying "cat" where the sentence has "fox".
+reading is espeak-ng saying "cat" where the sentence has "fox", played as the microphone and recorded
+with the tab's Record / Stop.
 Usage: QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/learners_screenshots.py docs/screenshots
 """
 
@@ -10,33 +12,63 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
+import numpy as np
+import soundfile
 from PySide6.QtWidgets import QApplication
 
+from tolk.app.audio.file_device import FileSoundModule
+from tolk.app.audio.files import read_audio
 from tolk.app.controller import Controller
 from tolk.app.core.events import Final
 from tolk.app.ui.main_window import MainWindow
 from tolk.app.ui.settings import AppSettings
+from tolk.common.glossary import GlossaryTerm
+
+GLOSSARY = (
+    GlossaryTerm("metformin", {"es": "metformina", "fr": "metformine"}, "M EH T F AO R M IH N"),
+    GlossaryTerm("heart attack", {"es": "infarto", "fr": "infarctus"}),
+    GlossaryTerm("blood pressure", {"es": "tensión arterial", "fr": "tension artérielle"}),
+    GlossaryTerm("follow up", {"es": "seguimiento", "fr": "suivi"}),
+)
+
+
+def record(app: QApplication, window: MainWindow, speech_s: float) -> None:
+    """Record, let the microphone play the reading, Stop: the take is scored."""
+    tab = window.pronounce_tab
+    tab.record.click()
+    recorder = tab.recorder
+    assert recorder is not None
+    while recorder.duration_s < speech_s + 0.3:  # the file has 1 s of silence after the reading
+        app.processEvents()
+        time.sleep(0.01)
+    future = tab.stop_recording()
+    assert future is not None
+    future.result(timeout=120)
+    for _ in range(20):
+        app.processEvents()
+        time.sleep(0.01)
 
 
 def main(folder: Path) -> None:
     app = QApplication.instance() or QApplication([])
     folder.mkdir(parents=True, exist_ok=True)
-    controller = Controller(lambda: None)  # type: ignore[arg-type, return-value]
+    wav = Path(tempfile.mkdtemp()) / "reading.wav"
+    said = "the quick brown cat jumps over the lazy dog"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "140", "-w", str(wav), said], check=True)
+    speech = read_audio(wav)
+    soundfile.write(wav, np.concatenate([speech, np.zeros(16_000, np.float32)]), 16_000)
+    controller = Controller(lambda: FileSoundModule(wav, speed=2.0))
     window = MainWindow(controller, AppSettings())
     window.resize(1180, 640)
     window.show()
     try:
-        wav = Path(tempfile.mkdtemp()) / "reading.wav"
-        said = "the quick brown cat jumps over the lazy dog"
-        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "140", "-w", str(wav), said], check=True)
         tab = window.pronounce_tab
         tab.sentence.setCurrentText("The quick brown fox jumps over the lazy dog")
-        result = tab.score_file(wav).result(timeout=120)
-        tab.show_result(result)
         window.learner_tabs.setCurrentWidget(tab)
-        app.processEvents()
+        record(app, window, len(speech) / 16_000)
         window.grab().save(str(folder / "pronunciation-tab.png"))
         for i, text in enumerate(
             [
@@ -53,6 +85,11 @@ def main(folder: Path) -> None:
         window.learner_tabs.setCurrentWidget(window.dictation_view)
         app.processEvents()
         window.grab().save(str(folder / "dictation-tab.png"))
+        window.glossary_editor.set_terms(GLOSSARY)
+        window.glossary_editor.status.setText("clinic.tsv: 4 terms")
+        window.learner_tabs.setCurrentWidget(window.glossary_editor)
+        app.processEvents()
+        window.grab().save(str(folder / "glossary-tab.png"))
     finally:
         controller.shutdown()
         window.close()

@@ -29,6 +29,10 @@ class ExportError(Exception):
     """A file that cannot be written or read, or a wrong passphrase."""
 
 
+class NotAnExportError(ExportError):
+    """The file is not a Tolk encrypted export (no magic header, or too short)."""
+
+
 def render(text: str, fmt: ExportFormat, title: str = "Dictation") -> bytes:
     """The transcript as the bytes of a TXT, Markdown or DOCX file."""
     paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
@@ -73,7 +77,7 @@ def decrypt(blob: bytes, passphrase: str) -> bytes:
 
     header = len(MAGIC) + SALT_BYTES + NONCE_BYTES
     if not blob.startswith(MAGIC) or len(blob) < header + 16:
-        raise ExportError("not a Tolk encrypted export")
+        raise NotAnExportError("not a Tolk encrypted export")
     salt = blob[len(MAGIC) : len(MAGIC) + SALT_BYTES]
     nonce = blob[len(MAGIC) + SALT_BYTES : header]
     try:

@@ -16,7 +16,6 @@ from typing import Any, NoReturn
 import grpc
 
 from tolk.app.core.errors import ServerError, UnavailableError
-from tolk.app.core.pronunciation import Pronunciation
 from tolk.app.core.timing import WallClock
 from tolk.app.transport.channel import ChannelSpec, call_metadata, open_channel
 from tolk.app.transport.convert import (
@@ -28,6 +27,7 @@ from tolk.app.transport.convert import (
 )
 from tolk.app.transport.events import AudioChunk, Capabilities, Event, Outgoing, StreamOptions
 from tolk.app.transport.pronounce import pronunciation_from_proto
+from tolk.common.pronunciation import PronunciationResult
 from tolk.v1 import interpreter_pb2 as pb
 from tolk.v1 import interpreter_pb2_grpc as pb_grpc
 
@@ -114,7 +114,7 @@ class InterpreterClient:
 
     async def pronounce(
         self, text: str, pcm16: bytes, sample_rate_hz: int, language: str = "en"
-    ) -> Pronunciation:
+    ) -> PronunciationResult:
         """Scores a reading (LINEAR16 mono) of `text` per word and per phone."""
         request = pb.PronounceRequest(
             text=text, audio=pcm16, sample_rate_hz=sample_rate_hz, language=language
@@ -125,7 +125,10 @@ class InterpreterClient:
             )
         except grpc.aio.AioRpcError as exc:
             raise error_from_rpc(exc, self.target) from None
-        return pronunciation_from_proto(response)
+        try:
+            return pronunciation_from_proto(response)
+        except ValueError as exc:  # a newer server's word status
+            raise ServerError(f"{self.target}: unreadable pronunciation result: {exc}") from None
 
     async def stream(
         self,

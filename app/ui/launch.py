@@ -47,6 +47,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--file-speed", type=float, default=1.0, metavar="X", help="play --input-file X times real time"
     )
     parser.add_argument("--device", help="input device name (default: the saved or first device)")
+    parser.add_argument(
+        "--glossary", type=Path, metavar="FILE", help="open this glossary in the Glossary tab"
+    )
     parser.add_argument("--from", dest="source", help="language spoken (e.g. en)")
     parser.add_argument(
         "--to", dest="targets", action="append", metavar="LANG", help="target language (repeat, or es,fr)"
@@ -112,12 +115,22 @@ def _override(settings: Any, args: argparse.Namespace) -> Any:
         changes["tls"] = bool(args.tls or args.tls_ca or args.tls_cert)
     if args.overlay:
         changes["overlay"] = replace(settings.overlay, visible=True)
+    if args.glossary is not None:
+        changes["glossary_file"] = str(args.glossary.resolve())
     return replace(settings, **changes)
 
 
 def _check(args: argparse.Namespace) -> str | None:
     if args.input_file is not None and not args.input_file.is_file():
         return f"tolk app: {args.input_file}: no such file"
+    if args.glossary is not None:
+        from tolk.common.errors import InvalidArgument
+        from tolk.common.glossary import load_glossary
+
+        try:
+            load_glossary(args.glossary)
+        except InvalidArgument as exc:
+            return f"tolk app: {exc}"
     if args.export is not None and args.export.suffix.lower() not in EXPORT_SUFFIXES:
         return "tolk app: --export must end in .srt, .vtt or .txt"
     if args.file_speed <= 0:

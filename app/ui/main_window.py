@@ -31,6 +31,7 @@ from tolk.app.core.events import SessionEvent
 from tolk.app.core.subtitles import to_srt, to_text, to_vtt
 from tolk.app.ui.broadcast import BroadcastPanel
 from tolk.app.ui.captions_view import CaptionsView
+from tolk.app.ui.glossary_tab import GlossaryEditor
 from tolk.app.ui.learners_tabs import learner_tabs
 from tolk.app.ui.model_picker import ModelPicker
 from tolk.app.ui.overlay import SubtitleOverlay
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
     """The app's window; `export(path)` writes the session in the format of the file's suffix."""
 
     settings_changed = Signal(object)  # AppSettings
+    glossary_editor: GlossaryEditor  # the Glossary tab (set by learner_tabs)
 
     def __init__(self, controller: Controller, settings: AppSettings, token: str = "") -> None:
         super().__init__()
@@ -165,6 +167,8 @@ class MainWindow(QMainWindow):
         )
         self.connection.set_values(settings.mode, settings.server_address, settings.tls, token)
         self.models.set_selection(settings.asr, settings.mt)
+        if settings.glossary_file:
+            self.glossary_editor.load(Path(settings.glossary_file))
         self.broadcast.set_server(settings.server_address, settings.mode == "server")
         self.overlay_panel.set_languages(settings.target_languages, settings.overlay.language)
         if settings.window_geometry:
@@ -216,6 +220,7 @@ class MainWindow(QMainWindow):
             mt=self.models.selected_mt(),
             room=self.broadcast.room(),
             room_token=self.broadcast.listener_token(),
+            glossary=self.glossary_editor.session_terms(),
         )
 
     def connection_spec(self) -> ConnectionSpec:
@@ -276,6 +281,7 @@ class MainWindow(QMainWindow):
             overlay=self._overlay_look(),
             asr=self.models.selected_asr(),
             mt=self.models.selected_mt(),
+            glossary_file=str(self.glossary_editor.path or ""),
         )
 
     # --- reactions -----------------------------------------------------------------------------------

@@ -1,7 +1,11 @@
-"""The Pronunciation tab: pick or type a sentence, hear it, score a reading, see the words to work on.
+"""The Pronunciation tab: pick or type a sentence, hear it, record a reading (or open a file), and see
+the score per word and per phone with the words to work on.
 
-Scoring runs through the backend's Pronounce RPC; the widget gets a `score` callable (text, wav path)
--> Future[Pronunciation] and shows the result when the future completes (on the GUI thread).
+Scoring runs through the backend's Pronounce RPC; the widget gets a `score` callable (text, file path or
+16 kHz samples) -> Future[PronunciationResult] and shows the result when the future completes (on the
+GUI thread). Recording uses a `record` callable that makes a tolk.app.audio.recorder.Recorder on the
+selected input; the take stays in memory (nothing is written to disk) and is scored when the learner
+clicks Stop (or the take reaches its limit, or the input stops).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QProcess, Signal
+from PySide6.QtCore import QProcess, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -24,7 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tolk.app.core.pronunciation import Pronunciation, Word
+from tolk.app.audio.capture import CaptureError
+from tolk.app.audio.recorder import Recorder
+from tolk.common.dsp import Samples
+from tolk.common.pronunciation import PronunciationResult, WordScore
 
 PRACTICE_SENTENCES = (
     "The quick brown fox jumps over the lazy dog",
@@ -33,10 +40,14 @@ PRACTICE_SENTENCES = (
     "I would like a cup of coffee please",
 )
 STATUS_COLORS = {"ok": "#1b7f3b", "weak": "#b86e00", "substituted": "#c62828", "missing": "#777777"}
-Scorer = Callable[[str, Path], "concurrent.futures.Future[Pronunciation]"]
+Scorer = Callable[[str, "Path | Samples"], "concurrent.futures.Future[PronunciationResult]"]
+RecorderFactory = Callable[[], Recorder]
+POLL_MS = 50
+RECORD_LABEL = "● Record"
+STOP_LABEL = "■ Stop"
 
 
-def word_html(word: Word) -> str:
+def word_html(word: WordScore) -> str:
     color = STATUS_COLORS.get(word.status, "#000")
     style = f"color:{color};" + ("text-decoration:line-through;" if word.status == "missing" else "")
     return (
@@ -45,7 +56,7 @@ def word_html(word: Word) -> str:
     )
 
 
-def result_html(result: Pronunciation) -> str:
+def result_html(result: PronunciationResult) -> str:
     """The sentence with each word colored by status and its score, then the phones of weak words."""
     words = "".join(word_html(w) for w in result.words)
     rows = []
@@ -67,27 +78,35 @@ def result_html(result: Pronunciation) -> str:
 
 
 class PronounceTab(QWidget):
-    """Sentence picker, Hear it, Score a recording, and the colored result."""
+    """Sentence picker, Hear it, Record / Stop, Score a file, and the colored result."""
 
-    scored = Signal(object)  # Pronunciation, emitted on the GUI thread
+    scored = Signal(object)  # PronunciationResult, emitted on the GUI thread
     failed = Signal(str)
 
-    def __init__(self, score: Scorer, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, score: Scorer, record: RecorderFactory | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._score = score
+        self._record = record
+        self.recorder: Recorder | None = None
         self.sentence = QComboBox(editable=True)
         self.sentence.addItems(PRACTICE_SENTENCES)
         self.hear = QPushButton("Hear it")
         self.hear.setEnabled(shutil.which("espeak-ng") is not None)
         self.hear.clicked.connect(self.speak)
-        self.open = QPushButton("Score a recording…")
+        self.record = QPushButton(RECORD_LABEL)
+        self.record.setToolTip("Record yourself reading the sentence from the selected input; Stop scores it")
+        self.record.setEnabled(record is not None)
+        self.record.clicked.connect(self.toggle_recording)
+        self.open = QPushButton("Score a file…")
         self.open.clicked.connect(self._choose_file)
-        self.status = QLabel("Read the sentence aloud, record it, and score the recording.")
+        self.status = QLabel("Read the sentence aloud: Record, then Stop to get your score.")
         self.result = QTextBrowser()
         row = QHBoxLayout()
         row.addWidget(self.sentence, 1)
-        row.addWidget(self.hear)
-        row.addWidget(self.open)
+        for button in (self.hear, self.record, self.open):
+            row.addWidget(button)
         column = QVBoxLayout(self)
         column.addLayout(row)
         column.addWidget(self.status)
@@ -95,28 +114,84 @@ class PronounceTab(QWidget):
         self.scored.connect(self.show_result)
         self.failed.connect(self.status.setText)
         self._speaker = QProcess(self)
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._on_poll)
 
     def speak(self) -> None:
         self._speaker.start("espeak-ng", ["-v", "en-us", "-s", "130", self.sentence.currentText()])
 
+    # --- recording -----------------------------------------------------------------------------------
+    def toggle_recording(self) -> None:
+        if self.recorder is None:
+            self.start_recording()
+        else:
+            self.stop_recording()
+
+    def start_recording(self) -> None:
+        if self._record is None or self.recorder is not None:
+            return
+        try:
+            recorder = self._record()
+            recorder.start()
+        except CaptureError as exc:
+            self.status.setText(f"Cannot record: {exc}")
+            return
+        self.recorder = recorder
+        self.record.setText(STOP_LABEL)
+        self.open.setEnabled(False)
+        self.status.setText(f"Recording from {recorder.device_name}… read the sentence, then Stop.")
+        self._poll.start()
+
+    def _on_poll(self) -> None:
+        recorder = self.recorder
+        if recorder is None:
+            return
+        recorder.poll()
+        if recorder.ended or recorder.full:
+            self.stop_recording()
+            return
+        meter = "▮" * round(min(recorder.level, 1.0) * 10)
+        self.status.setText(f"Recording… {recorder.duration_s:.1f} s  {meter}")
+
+    def stop_recording(self) -> concurrent.futures.Future[PronunciationResult] | None:
+        """Ends the take and scores it; None (with the reason shown) when there is nothing to score."""
+        recorder, self.recorder = self.recorder, None
+        self._poll.stop()
+        self.record.setText(RECORD_LABEL)
+        self.open.setEnabled(True)
+        if recorder is None:
+            return None
+        try:
+            samples = recorder.stop()
+        except ValueError as exc:
+            self.status.setText(f"Cannot score: {exc}")
+            return None
+        ended = " (the input stopped)" if recorder.ended else ""
+        return self._submit(samples, f"Scoring your {len(samples) / 16_000:.1f} s reading{ended}…")
+
+    # --- files and results ---------------------------------------------------------------------------
     def _choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Recording", "", "Audio (*.wav *.flac *.ogg *.mp3)")
         if path:
             self.score_file(Path(path))
 
-    def score_file(self, path: Path) -> concurrent.futures.Future[Pronunciation]:
-        self.status.setText(f"Scoring {path.name}…")
-        future = self._score(self.sentence.currentText(), path)
+    def score_file(self, path: Path) -> concurrent.futures.Future[PronunciationResult]:
+        return self._submit(path, f"Scoring {path.name}…")
+
+    def _submit(self, audio: Path | Samples, message: str) -> concurrent.futures.Future[PronunciationResult]:
+        self.status.setText(message)
+        future = self._score(self.sentence.currentText(), audio)
         future.add_done_callback(self._done)
         return future
 
-    def _done(self, future: concurrent.futures.Future[Pronunciation]) -> None:
+    def _done(self, future: concurrent.futures.Future[PronunciationResult]) -> None:
         try:
             self.scored.emit(future.result())
         except Exception as exc:  # shown to the user; the worker thread must not die silently
             self.failed.emit(f"Cannot score: {exc}")
 
-    def show_result(self, result: Pronunciation) -> None:
+    def show_result(self, result: PronunciationResult) -> None:
         practice = ", ".join(w.word for w in result.to_practice) or "nothing"
         self.status.setText(f"Scored: {result.score}/100 — practice: {practice}")
         self.result.setHtml(result_html(result))

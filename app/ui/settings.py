@@ -62,6 +62,7 @@ class AppSettings:
         overlay: the subtitle overlay's look.
         asr: ASR engine chosen in the model picker ("" = automatic).
         mt: MT engine chosen in the model picker ("" = automatic).
+        glossary_file: the glossary the Glossary tab opened or saved last ("" = none).
     """
 
     device: str = ""
@@ -75,6 +76,7 @@ class AppSettings:
     overlay: OverlayLook = field(default_factory=OverlayLook)
     asr: str = ""
     mt: str = ""
+    glossary_file: str = ""
 
 
 def _read(qs: QSettings, key: str, default: Any) -> Any:

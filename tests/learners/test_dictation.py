@@ -1,20 +1,23 @@
-"""Dictation: spoken commands and numbers+units (tables, then synthesized speech through the offline
-backend with every non-loopback connect forbidden), and exports (TXT/Markdown/DOCX, encrypted)."""
+"""Dictation: spoken commands and numbers+units (tables, then synthesized speech through Offline mode in a
+network namespace with only loopback), and exports (TXT/Markdown/DOCX, encrypted)."""
 
 from __future__ import annotations
 
 import io
-import socket
+import ipaddress
+import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tolk.app.core.dictation import DictationDocument, convert, render
-from tolk.app.core.events import Final
 from tolk.app.core.export import ExportError, decrypt, export
 from tolk.app.core.export import render as render_export
-from tolk.common.glossary import parse_glossary
 
 from .conftest import Speak
 
@@ -70,67 +73,60 @@ def test_exports_and_encryption(tmp_path: Path) -> None:
     assert render_export("x", "txt") == b"x\n"
 
 
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any Python-level connect() to a non-loopback address (model hubs, HTTP clients) fails the test."""
-    real_connect = socket.socket.connect
-
-    def guarded(self: socket.socket, address: Any) -> Any:
-        host = address[0] if isinstance(address, tuple) else str(address)
-        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1", "localhost"):
-            raise AssertionError(f"network access in Offline mode: {address}")
-        return real_connect(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
+PROBE = Path(__file__).with_name("offline_probe.py")
+NAMESPACE = ["unshare", "--user", "--map-root-user", "--net"]
 
 
-async def test_dictated_speech_with_a_glossary_becomes_a_record(
-    whisper_base_store: Any, speak: Speak, no_network: None
+def _namespace_problem() -> str | None:
+    """Why a user + network namespace cannot be made here, or None."""
+    for tool, package in (("unshare", "util-linux"), ("ip", "iproute2")):
+        if shutil.which(tool) is None:
+            return f"{tool} ({package}) is not installed"
+    done = subprocess.run([*NAMESPACE, "ip", "link", "set", "lo", "up"], capture_output=True, text=True)
+    if done.returncode:
+        return f"this machine refuses unprivileged network namespaces: {done.stderr.strip()}"
+    return None
+
+
+def _host(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    ip = ipaddress.ip_address(address.rsplit(":", 1)[0])
+    return ip.ipv4_mapped or ip if isinstance(ip, ipaddress.IPv6Address) else ip
+
+
+def test_offline_dictation_in_a_network_namespace_with_only_loopback(
+    whisper_base_store: Any, speak: Speak, tmp_path: Path
 ) -> None:
-    """espeak-ng dictation -> Offline mode (in-process backend, real Whisper base, the glossary in the
-    session) -> dictation document, with every outside connect forbidden."""
-    from tolk.app.pipeline import PipelineOptions, file_source, run_pipeline
-    from tolk.app.transport.client import InterpreterClient
-    from tolk.app.transport.events import StreamOptions
-    from tolk.backend.offline import EmbeddedOptions, embedded_backend
-
-    glossary = parse_glossary(["source\tes", "metformin\tmetformina", "milligrams\t"])
+    """Offline mode (in-process backend with the real Whisper base and Apertium, the glossary in the
+    session, the app's pipeline and dictation document) runs in a fresh network namespace that has only
+    the loopback interface, so no socket can leave the machine: not Python's, not gRPC core's. It still
+    produces the record; every socket it held (sampled from /proc/self/net) is a loopback one; it writes
+    nothing to HOME, the working directory or TMPDIR."""
+    problem = _namespace_problem()
+    if problem:
+        pytest.skip(f"needs a network namespace (unshare -rn): {problem}")
     audio = speak(
         "take five milligrams of metformin twice a day. period. new paragraph. follow up in two weeks"
     )
-    doc = DictationDocument("en")
-    options = EmbeddedOptions(model_dir=whisper_base_store.root, source="en", asr="whisper:whisper-base")
-    async with embedded_backend(options) as backend, InterpreterClient(backend.target) as client:
-        assert backend.target.startswith("127.0.0.1:")  # gRPC's own (C-core) sockets: loopback only
-        stream = StreamOptions(
-            source_language="en", target_languages=(), disable_partials=True, glossary=glossary.terms
-        )
-        async for event in run_pipeline(
-            client, stream, file_source(audio, realtime=False), PipelineOptions()
-        ):
-            if isinstance(event, Final):
-                doc.add_final(event.text)
-    assert doc.text.startswith("Take 5 mg of metformin twice a day.\n\nFollow"), doc.text
-    assert doc.text.endswith("in 2 weeks"), doc.text
-
-
-async def test_offline_mode_makes_no_network_connection(librivox: list[Any], no_network: None) -> None:
-    """The in-process backend and the app pipeline (Offline mode) on real speech, every outside connect
-    forbidden: the session completes with captions and translations."""
-    from tolk.app.core.events import Translation
-    from tolk.app.pipeline import PipelineOptions, file_source, run_pipeline
-    from tolk.app.transport.client import InterpreterClient
-    from tolk.app.transport.events import StreamOptions
-    from tolk.backend.offline import EmbeddedOptions, embedded_backend
-
-    events = []
-    options = EmbeddedOptions(model_dir=None, source="en", target="es")
-    async with embedded_backend(options) as backend, InterpreterClient(backend.target) as client:
-        assert backend.target.startswith("127.0.0.1:")  # gRPC's own (C-core) sockets: loopback only
-        stream = StreamOptions(source_language="en", target_languages=("es",), disable_partials=True)
-        async for event in run_pipeline(
-            client, stream, file_source(librivox[1].wav, realtime=False), PipelineOptions()
-        ):
-            events.append(event)
-    assert any(isinstance(e, Final) and "young man" in e.text for e in events), events
-    assert any(isinstance(e, Translation) and e.text for e in events), events
+    home, work, temp = (tmp_path / name for name in ("home", "work", "tmp"))
+    for folder in (home, work, temp):
+        folder.mkdir()
+    env = {**os.environ, "HOME": str(home), "TMPDIR": str(temp), "XDG_CACHE_HOME": str(home / ".cache")}
+    command = [sys.executable, str(PROBE), str(audio), str(whisper_base_store.root)]
+    script = 'ip link set lo up && exec "$@"'
+    done = subprocess.run(
+        [*NAMESPACE, "sh", "-c", script, "sh", *command],
+        cwd=work, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["interfaces"] == ["lo"]
+    assert "unreachable" in report["outside"], report["outside"]  # the namespace really has no way out
+    assert report["text"].startswith("Take 5 mg of metformin twice a day.\n\nFollow"), report["text"]
+    assert report["text"].endswith("in 2 weeks"), report["text"]
+    forced = [t for t in report["translations"] if t["glossary"] == ["metformin"]]
+    assert forced and "metformina" in forced[0]["text"], report["translations"]
+    sockets = [(table, _host(local), _host(remote)) for table, local, remote in report["sockets"]]
+    assert any(remote.is_loopback for _, _, remote in sockets), sockets  # the gRPC channel was seen
+    outside = [s for s in sockets if not all(ip.is_loopback or ip.is_unspecified for ip in s[1:])]
+    assert not outside, outside
+    assert [list(folder.iterdir()) for folder in (home, work, temp)] == [[], [], []]

@@ -16,7 +16,14 @@ from tolk.backend.engines.base import MtEngine
 from tolk.backend.engines.registry import EngineContext
 from tolk.backend.glossary_mt import GlossaryTranslator
 from tolk.common.errors import InvalidArgument
-from tolk.common.glossary import Glossary, GlossaryTerm, load_glossary, parse_glossary, restore
+from tolk.common.glossary import (
+    Glossary,
+    GlossaryTerm,
+    load_glossary,
+    parse_glossary,
+    restore,
+    save_glossary,
+)
 
 GLOSSARY_TSV = (  # tests/neural/test_glossary_seq2seq.py uses it with the tiny Marian en-de model
     "# medical terms\n"
@@ -128,3 +135,29 @@ def test_no_term_no_change(apertium: MtEngine) -> None:
     empty = Glossary([GlossaryTerm("aspirin", {"fr": "aspirine"})])
     out = GlossaryTranslator(apertium, empty).translate(["Take aspirin."], "en", "es")[0]
     assert out.terms == () and out.text == apertium.translate(["Take aspirin."], "en", "es")[0]
+
+
+CELLS = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="\x85"), max_size=12
+).map(lambda text: " ".join(text.split()))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(CELLS.filter(lambda s: bool(s) and not s.startswith("#")), CELLS, CELLS, CELLS),
+        max_size=6,
+        unique_by=lambda row: row[0].lower(),
+    ),
+    name=st.sampled_from(["g.tsv", "g.csv"]),
+)
+def test_saved_glossary_reads_back_the_same_terms(
+    rows: list[tuple[str, str, str, str]], name: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """What the app's Glossary tab saves is what `--glossary FILE` reads: quotes, commas, tabs kept."""
+    terms = tuple(
+        GlossaryTerm(source, {k: v for k, v in (("es", es), ("fr", fr)) if v}, pron)
+        for source, es, fr, pron in rows
+    )
+    path = save_glossary(tmp_path_factory.mktemp("g") / name, terms)
+    assert load_glossary(path).terms == Glossary(terms).terms
