@@ -30,6 +30,7 @@ from tolk.app.audio.file_device import FileSoundModule
 from tolk.app.backend_link import BackendLink, CaptureTimeline, ConnectionSpec, SessionSpec, run_session
 from tolk.app.core.errors import ClientError
 from tolk.app.core.events import ConnectionState, Final, SessionEvent
+from tolk.app.core.push_to_talk import PushToTalk
 from tolk.app.transport.channel import ClientTls
 from tolk.app.transport.events import Capabilities
 
@@ -67,6 +68,8 @@ class SessionRequest:
     conversation: tuple[str, ...] = ()
     room: str = ""
     room_token: str = ""
+    push_to_talk: PushToTalk | None = None
+    """Conversation mode: the side held (segments start in its language); None = always identified."""
 
 
 class LoopThread(QThread):
@@ -225,7 +228,9 @@ class Controller(QObject):
             room_token=request.room_token,
         )
         self._set_state("connecting", request.connection.describe())
-        self._future = self._thread.submit(self._session(request.connection, spec, capture))
+        self._future = self._thread.submit(
+            self._session(request.connection, spec, capture, request.push_to_talk)
+        )
         # emitted once the future is done, so a slot that starts the next session sees running == False
         self._future.add_done_callback(lambda _future: self.session_finished.emit())
         return True
@@ -242,10 +247,12 @@ class Controller(QObject):
         capture.start()
         return capture
 
-    async def _session(self, connection: ConnectionSpec, spec: SessionSpec, capture: AudioCapture) -> None:
+    async def _session(
+        self, connection: ConnectionSpec, spec: SessionSpec, capture: AudioCapture, ptt: PushToTalk | None
+    ) -> None:
         timeline = CaptureTimeline()
         try:
-            async for event in run_session(self._link, connection, spec, capture, timeline):
+            async for event in run_session(self._link, connection, spec, capture, timeline, ptt):
                 self._on_event(event, timeline)
         except ClientError as exc:
             self._set_state("error", str(exc))

@@ -33,6 +33,19 @@ def translation_targets(options: SessionOptions, language: str) -> tuple[str, ..
     return tuple(code for code in options.conversation if code != language)
 
 
+def segment_language(options: SessionOptions, start: bool, language: str) -> str:
+    """A client-given segment language (push-to-talk), checked: one of the conversation's two, at a start."""
+    language = language.strip().lower()
+    if not language:
+        return ""
+    if not start:
+        raise InvalidArgument("a speech boundary carries a language only at SPEECH_START")
+    if options.conversation is None or language not in options.conversation:
+        allowed = "one of " + ",".join(options.conversation) if options.conversation else "conversation mode"
+        raise InvalidArgument(f"boundary language {language!r} needs {allowed}")
+    return language
+
+
 def conversation_asr_spec(spec: str, registry: EngineSource) -> str:
     """The conversation engine for an ASR spec: "whisper:NAME" -> "conversation:NAME"; "" -> the store's."""
     family, model = parse_spec(spec) if spec else ("", None)

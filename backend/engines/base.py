@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from tolk.common.dsp import Samples
 from tolk.common.glossary import Glossary
@@ -84,6 +84,14 @@ class AsrStream(Protocol):
 
     def close(self) -> None:
         """Frees the stream's resources."""
+
+
+@runtime_checkable
+class SegmentLanguageStream(Protocol):
+    """An ASR stream that can be told the language of its open segment (conversation push-to-talk)."""
+
+    def set_segment_language(self, language: str) -> None:
+        """Recognizes the open segment in `language` instead of choosing it; finalize() forgets it."""
 
 
 class AsrEngine(Protocol):

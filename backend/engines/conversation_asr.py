@@ -88,7 +88,14 @@ class ConversationStream:
         self._chunks: list[Samples] = []
         self._samples = 0
         self._lock = threading.Lock()
+        self._given: str | None = None
         self.last_guess: LanguageGuess | None = None
+
+    def set_segment_language(self, language: str) -> None:
+        """The open segment is in `language` (push-to-talk): it is transcribed in it, not identified."""
+        if language not in self.engine.languages:
+            raise NotFound(f"{self.engine.name} does not recognize language {language!r}")
+        self._given = language
 
     def accept(self, samples: Samples) -> None:
         if samples.ndim != 1:
@@ -104,11 +111,12 @@ class ConversationStream:
 
     def finalize(self) -> Hypothesis:
         audio = np.concatenate(self._chunks) if self._chunks else np.zeros(0, dtype=np.float32)
+        given, self._given = self._given, None
         self._chunks, self._samples = [], 0
         if len(audio) < MIN_SEGMENT_S * SAMPLE_RATE_HZ:
-            return Hypothesis("", "", self.pair[0] if self.pair else "")
-        language = self.pair[0] if self.pair else None
-        if self.pair is not None and self.pair[0] != self.pair[1]:
+            return Hypothesis("", "", given or (self.pair[0] if self.pair else ""))
+        language = given or (self.pair[0] if self.pair else None)
+        if given is None and self.pair is not None and self.pair[0] != self.pair[1]:
             self.last_guess = self.engine.identify(audio, self.pair)
             language = self.last_guess.language
         text, language = self.engine.transcribe(audio, language, self.task)
