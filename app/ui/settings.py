@@ -62,6 +62,8 @@ class AppSettings:
         overlay: the subtitle overlay's look.
         asr: ASR engine chosen in the model picker ("" = automatic).
         mt: MT engine chosen in the model picker ("" = automatic).
+        speak_translations: conversation mode speaks each final translation.
+        speech_output: name of the output device spoken translations play on ("" = system default).
     """
 
     device: str = ""
@@ -75,6 +77,8 @@ class AppSettings:
     overlay: OverlayLook = field(default_factory=OverlayLook)
     asr: str = ""
     mt: str = ""
+    speak_translations: bool = False
+    speech_output: str = ""
 
 
 def _read(qs: QSettings, key: str, default: Any) -> Any:

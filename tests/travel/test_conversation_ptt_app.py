@@ -13,15 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 pytest.importorskip("PySide6")
 
-import soundfile as sf
 from PySide6.QtCore import Qt
+from travel_fakes import FakeOutputs, spanish_turn
 
-from tolk.app.audio.tts import EspeakVoice
 from tolk.app.backend_link import ConnectionSpec
 from tolk.app.controller import Controller
 from tolk.app.core.events import Final, SessionEvent, Translation
@@ -29,35 +27,6 @@ from tolk.app.ui.conversation_window import ConversationWindow
 from tolk.models.store import ModelStore
 
 WAIT_MS = 180_000
-RATE = 16_000
-SPANISH = "Buenos días. El pan cuesta dos euros."
-
-
-class FakeOutputs:
-    """A sounddevice stand-in with two outputs and no inputs; `played` records (device, seconds)."""
-
-    def __init__(self) -> None:
-        self.played: list[tuple[int | None, float]] = []
-
-    def query_devices(self) -> list[dict[str, Any]]:
-        return [
-            {"name": "Fake Speakers", "max_input_channels": 0, "max_output_channels": 2, "hostapi": 0},
-            {"name": "Fake Headset", "max_input_channels": 0, "max_output_channels": 2, "hostapi": 0},
-        ]
-
-    def query_hostapis(self) -> list[dict[str, Any]]:
-        return [{"name": "FakeAudio"}]
-
-    def play(self, samples: Any, samplerate: int, device: int | None = None, blocking: bool = False) -> None:
-        assert samplerate == RATE and blocking
-        self.played.append((device, len(samples) / samplerate))
-
-
-def _spanish_turn(path: Path) -> Path:
-    speech = EspeakVoice(variant="f2", words_per_minute=150).synthesize(SPANISH, "es")
-    silence = np.zeros(RATE // 2, np.float32)
-    sf.write(path, np.concatenate([silence, speech, silence, silence]), RATE, subtype="PCM_16")
-    return path
 
 
 def _session(qtbot: Any, window: ConversationWindow) -> list[SessionEvent]:
@@ -82,7 +51,7 @@ def test_push_to_talk_decides_the_language_and_translations_are_spoken_on_the_ch
     outputs = FakeOutputs()
     controller = Controller(lambda: None, file_speed=4.0, model_dir=whisper_base_store.root)  # type: ignore[arg-type,return-value]
     window = ConversationWindow(
-        controller, ("en", "es"), ConnectionSpec(), input_file=str(_spanish_turn(tmp_path / "es.wav")),
+        controller, ("en", "es"), ConnectionSpec(), input_file=str(spanish_turn(tmp_path / "es.wav")),
         sound=lambda: outputs, speak=False, speech_output="",
     )  # fmt: skip
     qtbot.addWidget(window)
