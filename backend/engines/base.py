@@ -27,11 +27,14 @@ class AsrOptions:
         language: ISO 639-1 code of the speech, or None to let the engine detect it.
         task: "transcribe", or "translate" to recognize straight into English (engines that can).
         glossary: terms to bias recognition towards (dictionary entries, prompts, hotwords), or None.
+        candidates: with language None, the languages the speech may be in: each segment's language
+            is detected among them only (conversation mode: the pair); () = any.
     """
 
     language: str | None = None
     task: Task = "transcribe"
     glossary: Glossary | None = None
+    candidates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
