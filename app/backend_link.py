@@ -227,7 +227,8 @@ async def run_session(
 
     The client pipeline's timeline starts at 0 for every session; events are shifted by
     `spec.audio_offset_s` so a restarted session (new device or languages) continues the conversation.
-    `push_to_talk` (conversation mode) gives segments the language of the side held when they start.
+    `push_to_talk` (conversation mode) gives segments the language of the side held when they start,
+    and mutes the microphone while Tolk speaks.
     """
     client = await link.client(connection)
     options = StreamOptions(
@@ -243,8 +244,7 @@ async def run_session(
     )
     blocks = capture_blocks(capture, timeline, spec.audio_offset_s)
     pipeline = PipelineOptions(segmentation="client_vad", retry=APP_RETRY)
-    ptt = push_to_talk or PushToTalk()  # nobody holds a button outside conversation mode
-    async for event in run_pipeline(client, options, blocks, pipeline, held=lambda: ptt.held):
+    async for event in run_pipeline(client, options, blocks, pipeline, talk=push_to_talk):
         yield _shifted(event, spec.audio_offset_s)
 
 

@@ -19,6 +19,7 @@ from typing import assert_never
 import numpy as np
 
 from tolk.app.audio.files import iter_audio
+from tolk.app.core.push_to_talk import PushToTalk
 from tolk.app.core.timing import WallClock
 from tolk.app.transport.client import InterpreterClient
 from tolk.app.transport.events import (
@@ -112,23 +113,19 @@ def _chunks(samples: Samples, t_s: float, chunk_ms: int) -> Iterable[AudioChunk]
         yield AudioChunk(float32_to_pcm16(piece), t_s + offset / SAMPLE_RATE_HZ)
 
 
-def _nobody_holds() -> str:
-    return ""
-
-
 class TalkSegmenter:
     """Client VAD framing, with push-to-talk: a segment's start carries the language held when it opens.
 
-    `held()` is read once per block (tolk.app.core.push_to_talk.PushToTalk.held). When it changes while
-    a segment is open (a side pressed, released, or the other side pressed), the segment ends there and
-    the VAD starts afresh, so speech that goes on opens a new segment in the new language (pre-roll from
-    the cut on) and held and unheld speech never share a segment.
+    `talk.held` is read once per block. When it changes while a segment is open (a side pressed,
+    released, or the other side pressed), the segment ends there and the VAD starts afresh, so speech
+    that goes on opens a new segment in the new language (pre-roll from the cut on) and held and unheld
+    speech never share a segment. While `talk.muted` (Tolk speaks), blocks are heard as silence.
     """
 
     def __init__(
-        self, new_vad: Callable[[], VadSegmenter], chunk_ms: int, held: Callable[[], str] = _nobody_holds
+        self, new_vad: Callable[[], VadSegmenter], chunk_ms: int, talk: PushToTalk | None = None
     ) -> None:
-        self._new_vad, self._chunk_ms, self._held = new_vad, chunk_ms, held
+        self._new_vad, self._chunk_ms, self._talk = new_vad, chunk_ms, talk or PushToTalk()
         self._vad = new_vad()
         self._open: str | None = None  # the open segment's language ("" = identified), None = no segment
         self._offset_s = 0.0  # where the current VAD's timeline starts
@@ -136,7 +133,9 @@ class TalkSegmenter:
         self._position_s = 0.0  # end of the audio sent so far
 
     def feed(self, block: Samples) -> list[Outgoing]:
-        language = self._held()
+        language = self._talk.held
+        if self._talk.muted:
+            block = np.zeros(len(block), np.float32)
         out: list[Outgoing] = []
         if self._open is not None and self._open != language:
             out.append(Boundary("end", self._position_s))
@@ -146,7 +145,7 @@ class TalkSegmenter:
         return out
 
     def flush(self) -> list[Outgoing]:
-        return self._items(self._vad.flush(), self._held())
+        return self._items(self._vad.flush(), self._talk.held)
 
     def _items(self, events: Iterable[VadEvent], language: str) -> list[Outgoing]:
         out: list[Outgoing] = []
@@ -167,10 +166,10 @@ class TalkSegmenter:
 
 
 async def segment(
-    blocks: AsyncIterable[Samples], options: PipelineOptions, held: Callable[[], str] = _nobody_holds
+    blocks: AsyncIterable[Samples], options: PipelineOptions, talk: PushToTalk | None = None
 ) -> AsyncIterator[Outgoing]:
-    """What the transport sends for a source: VAD-framed speech (with push-to-talk languages from
-    `held`), or continuous chunks."""
+    """What the transport sends for a source: VAD-framed speech (with push-to-talk languages and the
+    mute while Tolk speaks from `talk`), or continuous chunks."""
     if options.segmentation == "server_vad":
         position = 0
         async for block in blocks:
@@ -178,11 +177,11 @@ async def segment(
                 yield chunk
             position += len(block)
         return
-    talk = TalkSegmenter(lambda: VadSegmenter(options.vad), options.chunk_ms, held)
+    framing = TalkSegmenter(lambda: VadSegmenter(options.vad), options.chunk_ms, talk)
     async for block in blocks:
-        for item in talk.feed(block):
+        for item in framing.feed(block):
             yield item
-    for item in talk.flush():
+    for item in framing.flush():
         yield item
 
 
@@ -192,15 +191,15 @@ async def run_pipeline(
     blocks: AsyncIterable[Samples],
     options: PipelineOptions | None = None,
     clock: WallClock | None = None,
-    held: Callable[[], str] = _nobody_holds,
+    talk: PushToTalk | None = None,
 ) -> AsyncIterator[SessionEvent]:
     """Streams `blocks` to the server; yields its events (and connection changes when reconnecting).
 
-    `held`: the push-to-talk language held now (conversation mode, client VAD), "" for none."""
+    `talk`: push-to-talk and the mute while Tolk speaks (conversation mode, client VAD)."""
     options = options or PipelineOptions()
     clock = clock or WallClock()
     stream_options = replace(stream_options, sample_rate_hz=SAMPLE_RATE_HZ, segmentation=options.segmentation)
-    items = segment(blocks, options, held)
+    items = segment(blocks, options, talk)
     if options.retry is None:
         async for event in client.stream(stream_options, items, clock):
             yield event

@@ -4,7 +4,9 @@ The sound-device module (`sounddevice`, or a stand-in in tests) is injected like
 output device is chosen by name (persisted in the app's settings; "" = the system default). One worker
 thread speaks one translation at a time; the `SpeechQueue` policy runs on a wall clock: a translation is
 due when it arrives and is skipped when the ones before it would make it start more than `max_lag_s`
-late. Failures (no espeak-ng, a device that went away) are reported through `on_error`, one line each.
+late. `on_speaking(True)` is called before each utterance plays and `on_speaking(False)` MUTE_MARGIN_S
+after it ends (room echo), so the microphone can be muted meanwhile (PushToTalk.set_muted). Failures (no
+espeak-ng, a device that went away) are reported through `on_error`, one line each.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from tolk.app.audio.tts import EspeakVoice, SpeechError
 from tolk.app.core.events import SessionEvent, Translation
-from tolk.app.core.speech_queue import SpeechQueue, Utterance
+from tolk.app.core.speech_queue import MUTE_MARGIN_S, SpeechQueue, Utterance
 from tolk.common.dsp import SAMPLE_RATE_HZ, Samples
 
 log = logging.getLogger(__name__)
@@ -62,12 +64,14 @@ class SpeechPlayer:
         voice: EspeakVoice | None = None,
         queue: SpeechQueue | None = None,
         on_error: Callable[[str], None] = lambda message: None,
+        on_speaking: Callable[[bool], None] = lambda speaking: None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sound = sound
         self.voice = voice or EspeakVoice()
         self.queue = queue or SpeechQueue()
         self.on_error = on_error
+        self.on_speaking = on_speaking
         self._clock = clock
         self.device = ""
         self.enabled = False
@@ -103,7 +107,12 @@ class SpeechPlayer:
             if not match:
                 self.on_error(f"the audio output {device!r} is gone; speaking on the default output")
             index = match[0] if match else None
-        sd.play(samples, SAMPLE_RATE_HZ, device=index, blocking=True)
+        self.on_speaking(True)
+        try:
+            sd.play(samples, SAMPLE_RATE_HZ, device=index, blocking=True)
+            time.sleep(MUTE_MARGIN_S)
+        finally:
+            self.on_speaking(False)
 
     def drain(self) -> None:
         """Waits until everything queued so far was spoken (or skipped)."""

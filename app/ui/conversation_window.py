@@ -57,7 +57,9 @@ class ConversationWindow(QMainWindow):
         self.talk = TalkButtons(pair, self.push_to_talk)
         self.talk.held_changed.connect(self.view.set_holding)
         self.speech = SpeechControls()
-        self.player = SpeechPlayer(sound, on_error=self.speech_error.emit)
+        self.player = SpeechPlayer(
+            sound, on_error=self.speech_error.emit, on_speaking=self.push_to_talk.set_muted
+        )
         self.status = QLabel("ready")
         self.status.setObjectName("status")
         self._build(sound, speak, speech_output)

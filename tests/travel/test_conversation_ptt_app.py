@@ -5,7 +5,8 @@ turn synthesized by espeak-ng played as the microphone:
   language wins over identification (README, "Conversation") — and translated into Spanish;
 - not held, the same turn is identified as Spanish and translated into English;
 - with "Speak translations" on, every final translation is played on the output device chosen in the
-  window (a stand-in at the sounddevice boundary records what it was asked to play).
+  window (a stand-in at the sounddevice boundary records what it was asked to play), with the
+  microphone muted while it plays.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def test_push_to_talk_decides_the_language_and_translations_are_spoken_on_the_ch
     )  # fmt: skip
     qtbot.addWidget(window)
     window.show()
+    outputs.probe = lambda: window.push_to_talk.muted
     changes: list[tuple[bool, str]] = []
     window.speech_changed.connect(lambda on, device: changes.append((on, device)))
     window.speech.speak.setChecked(True)
@@ -65,6 +67,7 @@ def test_push_to_talk_decides_the_language_and_translations_are_spoken_on_the_ch
         qtbot.mousePress(window.talk.buttons["en"], Qt.MouseButton.LeftButton)
         held = _session(qtbot, window)
         qtbot.mouseRelease(window.talk.buttons["en"], Qt.MouseButton.LeftButton)
+        window.player.drain()  # the next turn starts once the translation was heard (mic muted meanwhile)
         free = _session(qtbot, window)
         window.player.drain()
     finally:
@@ -77,3 +80,4 @@ def test_push_to_talk_decides_the_language_and_translations_are_spoken_on_the_ch
     spoken = [t for t in held + free if isinstance(t, Translation) and t.is_final and t.text.strip()]
     assert len(outputs.played) == len(spoken) >= 2
     assert all(device == 1 and seconds > 0.5 for device, seconds in outputs.played)  # the headset
+    assert outputs.during == [True] * len(spoken) and not window.push_to_talk.muted  # mic muted meanwhile

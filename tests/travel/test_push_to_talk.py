@@ -27,7 +27,7 @@ def _loud(frame: Any) -> bool:
 
 def _frame(ptt: PushToTalk, script: list[tuple[str, bool]]) -> list[tuple[str, str]]:
     """(held language, speech?) per 100 ms block -> the (kind, language) boundaries sent."""
-    talk = TalkSegmenter(lambda: VadSegmenter(VadOptions(hangover_ms=300), _loud), 100, lambda: ptt.held)
+    talk = TalkSegmenter(lambda: VadSegmenter(VadOptions(hangover_ms=300), _loud), 100, ptt)
     items = []
     for held, speech in script:
         ptt.press(held) if held else ptt.release(ptt.held)
@@ -55,6 +55,20 @@ def test_a_segment_starts_in_the_held_language_and_a_press_or_release_cuts_it() 
         ("start", ""),
         ("end", ""),
     ]
+
+
+def test_while_tolk_speaks_the_microphone_is_heard_as_silence() -> None:
+    ptt = PushToTalk()
+    talk = TalkSegmenter(lambda: VadSegmenter(VadOptions(hangover_ms=300), _loud), 100, ptt)
+    speech = np.full(BLOCK, 0.5, np.float32)
+    ptt.set_muted(True)
+    assert [item for _ in range(5) for item in talk.feed(speech)] == []  # its own voice: nothing sent
+    ptt.set_muted(False)
+    kinds = [b.kind for _ in range(5) for b in talk.feed(speech) if isinstance(b, Boundary)]
+    assert kinds == ["start"]
+    ptt.set_muted(True)  # Tolk starts speaking mid-turn: the segment ends after the hangover
+    kinds = [b.kind for _ in range(5) for b in talk.feed(speech) if isinstance(b, Boundary)]
+    assert kinds == ["end"]
 
 
 def test_releasing_the_other_side_keeps_the_held_one() -> None:

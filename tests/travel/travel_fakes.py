@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,13 @@ SPANISH = "Buenos días. El pan cuesta dos euros."
 
 
 class FakeOutputs:
-    """A sounddevice stand-in with two outputs and no inputs; `played` records (device, seconds)."""
+    """A sounddevice stand-in with two outputs and no inputs; `played` records (device, seconds) and
+    `during` what `probe()` said while each played (e.g. whether the microphone was muted)."""
 
     def __init__(self) -> None:
         self.played: list[tuple[int | None, float]] = []
+        self.during: list[object] = []
+        self.probe: Callable[[], object] = lambda: None
 
     def query_devices(self) -> list[dict[str, Any]]:
         return [
@@ -32,6 +36,7 @@ class FakeOutputs:
     def play(self, samples: Any, samplerate: int, device: int | None = None, blocking: bool = False) -> None:
         assert samplerate == RATE and blocking
         self.played.append((device, len(samples) / samplerate))
+        self.during.append(self.probe())
 
 
 def spanish_turn(path: Path) -> Path:
