@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tolk.backend.engines import neural_common
 from tolk.backend.engines.base import AsrOptions
 from tolk.backend.engines.pivot_mt import with_pivots
 from tolk.backend.engines.registry import parse_spec
@@ -19,8 +20,6 @@ from tolk.backend.session_setup import EngineSource, SessionEngines, SessionOpti
 from tolk.common.errors import FailedPrecondition, InvalidArgument
 
 LEGACY_FAMILY = "conversation"
-CT2_MARK = ", ctranslate2,"
-"""How a CTranslate2 checkpoint shows in an engine's description (neural_common.model_description)."""
 
 
 def conversation_pair(codes: Sequence[str]) -> tuple[str, str] | None:
@@ -63,14 +62,14 @@ def conversation_asr_spec(spec: str, registry: EngineSource) -> str:
         raise FailedPrecondition(
             f"conversation mode needs a Whisper model; {spec!r} cannot identify languages"
         )
-    whispers = [info for info in registry.installed() if info.name.startswith(f"{WHISPER_FAMILY}:")]
-    ct2 = sorted(info.name for info in whispers if CT2_MARK in info.description)
+    models = neural_common.store_models(registry.context, WHISPER_FAMILY)
+    ct2 = sorted(m.name for m in models if m.manifest.runtime == "ctranslate2")
     if not ct2:
         raise FailedPrecondition(
             "conversation mode needs a Whisper model (CTranslate2) in the model store "
             "(TOLK_MODEL_DIR); `./dev setup` installs whisper-base"
         )
-    return ct2[0]
+    return f"{WHISPER_FAMILY}:{ct2[0]}"
 
 
 def resolve_conversation(options: SessionOptions, registry: EngineSource) -> SessionEngines:
