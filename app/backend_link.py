@@ -25,6 +25,7 @@ import numpy as np
 from tolk.app.audio.capture import AudioCapture
 from tolk.app.core.errors import ClientError
 from tolk.app.core.events import Final, Partial, SessionEvent
+from tolk.app.core.push_to_talk import PushToTalk
 from tolk.app.pipeline import PipelineOptions, run_pipeline
 from tolk.app.transport.channel import ChannelSpec, ClientTls
 from tolk.app.transport.client import InterpreterClient
@@ -223,11 +224,14 @@ async def run_session(
     spec: SessionSpec,
     capture: AudioCapture,
     timeline: CaptureTimeline,
+    push_to_talk: PushToTalk | None = None,
 ) -> AsyncIterator[SessionEvent]:
     """Events of one session, from the first connection to the flush after the capture closes.
 
     The client pipeline's timeline starts at 0 for every session; events are shifted by
     `spec.audio_offset_s` so a restarted session (new device or languages) continues the conversation.
+    `push_to_talk` (conversation mode) gives segments the language of the side held when they start,
+    and mutes the microphone while Tolk speaks.
     """
     client = await link.client(connection)
     options = StreamOptions(
@@ -244,7 +248,7 @@ async def run_session(
     )
     blocks = capture_blocks(capture, timeline, spec.audio_offset_s)
     pipeline = PipelineOptions(segmentation="client_vad", retry=APP_RETRY)
-    async for event in run_pipeline(client, options, blocks, pipeline):
+    async for event in run_pipeline(client, options, blocks, pipeline, talk=push_to_talk):
         yield _shifted(event, spec.audio_offset_s)
 
 

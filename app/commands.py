@@ -147,7 +147,7 @@ async def _connect(args: argparse.Namespace) -> AsyncIterator[str]:
         model_dir=store_dir,
         source=getattr(args, "source", None),
         target=targets[0],
-        asr="conversation" if getattr(args, "conversation", None) and not args.asr else (args.asr or None),
+        asr=args.asr or None,  # conversation mode: the store's Whisper (the session asks for it)
         mt=args.mt or None,
     )
     async with embedded_backend(options) as backend:

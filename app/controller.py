@@ -31,6 +31,7 @@ from tolk.app.audio.recorder import Recorder
 from tolk.app.backend_link import BackendLink, CaptureTimeline, ConnectionSpec, SessionSpec, run_session
 from tolk.app.core.errors import ClientError
 from tolk.app.core.events import ConnectionState, Final, SessionEvent
+from tolk.app.core.push_to_talk import PushToTalk
 from tolk.app.transport.channel import ClientTls
 from tolk.app.transport.events import Capabilities
 from tolk.common.dsp import Samples
@@ -72,6 +73,8 @@ class SessionRequest:
     room: str = ""
     room_token: str = ""
     glossary: tuple[GlossaryTerm, ...] = ()
+    push_to_talk: PushToTalk | None = None
+    """Conversation mode: the side held (segments start in its language); None = always identified."""
 
 
 class LoopThread(QThread):
@@ -243,7 +246,9 @@ class Controller(QObject):
             glossary=request.glossary,
         )
         self._set_state("connecting", request.connection.describe())
-        self._future = self._thread.submit(self._session(request.connection, spec, capture))
+        self._future = self._thread.submit(
+            self._session(request.connection, spec, capture, request.push_to_talk)
+        )
         # emitted once the future is done, so a slot that starts the next session sees running == False
         self._future.add_done_callback(lambda _future: self.session_finished.emit())
         return True
@@ -260,10 +265,12 @@ class Controller(QObject):
         capture.start()
         return capture
 
-    async def _session(self, connection: ConnectionSpec, spec: SessionSpec, capture: AudioCapture) -> None:
+    async def _session(
+        self, connection: ConnectionSpec, spec: SessionSpec, capture: AudioCapture, ptt: PushToTalk | None
+    ) -> None:
         timeline = CaptureTimeline()
         try:
-            async for event in run_session(self._link, connection, spec, capture, timeline):
+            async for event in run_session(self._link, connection, spec, capture, timeline, ptt):
                 self._on_event(event, timeline)
         except ClientError as exc:
             self._set_state("error", str(exc))

@@ -19,6 +19,7 @@ from typing import assert_never
 import numpy as np
 
 from tolk.app.audio.files import iter_audio
+from tolk.app.core.push_to_talk import PushToTalk
 from tolk.app.core.timing import WallClock
 from tolk.app.transport.client import InterpreterClient
 from tolk.app.transport.events import (
@@ -31,7 +32,7 @@ from tolk.app.transport.events import (
 )
 from tolk.app.transport.resilient import ResilientSession, RetryPolicy
 from tolk.common.dsp import SAMPLE_RATE_HZ, Samples, float32_to_pcm16
-from tolk.common.vad import SpeechAudio, SpeechEnd, SpeechStart, VadOptions, VadSegmenter
+from tolk.common.vad import SpeechAudio, SpeechEnd, SpeechStart, VadEvent, VadOptions, VadSegmenter
 
 CHUNK_MS = 100
 """Largest audio chunk sent (a chunk never spans a speech boundary)."""
@@ -112,20 +113,63 @@ def _chunks(samples: Samples, t_s: float, chunk_ms: int) -> Iterable[AudioChunk]
         yield AudioChunk(float32_to_pcm16(piece), t_s + offset / SAMPLE_RATE_HZ)
 
 
-def _vad_items(events: Iterable[SpeechStart | SpeechAudio | SpeechEnd], chunk_ms: int) -> Iterable[Outgoing]:
-    for event in events:
-        if isinstance(event, SpeechStart):
-            yield Boundary("start", event.t_s)
-        elif isinstance(event, SpeechAudio):
-            yield from _chunks(event.samples, event.t_s, chunk_ms)
-        elif isinstance(event, SpeechEnd):
-            yield Boundary("end", event.t_s)
-        else:
-            assert_never(event)
+class TalkSegmenter:
+    """Client VAD framing, with push-to-talk: a segment's start carries the language held when it opens.
+
+    `talk.held` is read once per block. When it changes while a segment is open (a side pressed,
+    released, or the other side pressed), the segment ends there and the VAD starts afresh, so speech
+    that goes on opens a new segment in the new language (pre-roll from the cut on) and held and unheld
+    speech never share a segment. While `talk.muted` (Tolk speaks), blocks are heard as silence.
+    """
+
+    def __init__(
+        self, new_vad: Callable[[], VadSegmenter], chunk_ms: int, talk: PushToTalk | None = None
+    ) -> None:
+        self._new_vad, self._chunk_ms, self._talk = new_vad, chunk_ms, talk or PushToTalk()
+        self._vad = new_vad()
+        self._open: str | None = None  # the open segment's language ("" = identified), None = no segment
+        self._offset_s = 0.0  # where the current VAD's timeline starts
+        self._fed_s = 0.0  # audio fed so far
+        self._position_s = 0.0  # end of the audio sent so far
+
+    def feed(self, block: Samples) -> list[Outgoing]:
+        language = self._talk.held
+        if self._talk.muted:
+            block = np.zeros(len(block), np.float32)
+        out: list[Outgoing] = []
+        if self._open is not None and self._open != language:
+            out.append(Boundary("end", self._position_s))
+            self._open, self._vad, self._offset_s = None, self._new_vad(), self._fed_s
+        out += self._items(self._vad.feed(block), language)
+        self._fed_s += len(block) / SAMPLE_RATE_HZ
+        return out
+
+    def flush(self) -> list[Outgoing]:
+        return self._items(self._vad.flush(), self._talk.held)
+
+    def _items(self, events: Iterable[VadEvent], language: str) -> list[Outgoing]:
+        out: list[Outgoing] = []
+        for event in events:
+            t_s = self._offset_s + event.t_s
+            if isinstance(event, SpeechStart):
+                self._open, self._position_s = language, t_s
+                out.append(Boundary("start", t_s, language))
+            elif isinstance(event, SpeechAudio):
+                out += _chunks(event.samples, t_s, self._chunk_ms)
+                self._position_s = t_s + len(event.samples) / SAMPLE_RATE_HZ
+            elif isinstance(event, SpeechEnd):
+                self._open = None
+                out.append(Boundary("end", t_s))
+            else:
+                assert_never(event)
+        return out
 
 
-async def segment(blocks: AsyncIterable[Samples], options: PipelineOptions) -> AsyncIterator[Outgoing]:
-    """What the transport sends for a source: VAD-framed speech, or continuous chunks."""
+async def segment(
+    blocks: AsyncIterable[Samples], options: PipelineOptions, talk: PushToTalk | None = None
+) -> AsyncIterator[Outgoing]:
+    """What the transport sends for a source: VAD-framed speech (with push-to-talk languages and the
+    mute while Tolk speaks from `talk`), or continuous chunks."""
     if options.segmentation == "server_vad":
         position = 0
         async for block in blocks:
@@ -133,11 +177,11 @@ async def segment(blocks: AsyncIterable[Samples], options: PipelineOptions) -> A
                 yield chunk
             position += len(block)
         return
-    vad = VadSegmenter(options.vad)
+    framing = TalkSegmenter(lambda: VadSegmenter(options.vad), options.chunk_ms, talk)
     async for block in blocks:
-        for item in _vad_items(vad.feed(block), options.chunk_ms):
+        for item in framing.feed(block):
             yield item
-    for item in _vad_items(vad.flush(), options.chunk_ms):
+    for item in framing.flush():
         yield item
 
 
@@ -147,12 +191,15 @@ async def run_pipeline(
     blocks: AsyncIterable[Samples],
     options: PipelineOptions | None = None,
     clock: WallClock | None = None,
+    talk: PushToTalk | None = None,
 ) -> AsyncIterator[SessionEvent]:
-    """Streams `blocks` to the server; yields its events (and connection changes when reconnecting)."""
+    """Streams `blocks` to the server; yields its events (and connection changes when reconnecting).
+
+    `talk`: push-to-talk and the mute while Tolk speaks (conversation mode, client VAD)."""
     options = options or PipelineOptions()
     clock = clock or WallClock()
     stream_options = replace(stream_options, sample_rate_hz=SAMPLE_RATE_HZ, segmentation=options.segmentation)
-    items = segment(blocks, options)
+    items = segment(blocks, options, talk)
     if options.retry is None:
         async for event in client.stream(stream_options, items, clock):
             yield event

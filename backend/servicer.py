@@ -275,7 +275,7 @@ class InterpreterServicer(pb_grpc.InterpreterServicer):  # type: ignore[misc]
             if not math.isfinite(boundary.audio_time_s) or boundary.audio_time_s < 0:
                 raise InvalidArgument("boundary.audio_time_s must be a finite number >= 0")
             start = boundary.kind == pb.SpeechBoundary.Kind.SPEECH_START
-            await session.push_boundary(start, boundary.audio_time_s)
+            await session.push_boundary(start, boundary.audio_time_s, boundary.language)
         elif kind == "config":
             raise FailedPrecondition("a second config in one Interpret stream")
         else:

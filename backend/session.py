@@ -17,12 +17,13 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TypeVar, assert_never
 
-from tolk.backend.conversation import translation_targets
+from tolk.backend.conversation import segment_language, translation_targets
 from tolk.backend.engines.base import (
     AsrEngine,
     AsrStream,
     Hypothesis,
     MtEngine,
+    SegmentLanguageStream,
 )
 from tolk.backend.engines.pivot_mt import pivot_language
 from tolk.backend.events import Outbox
@@ -85,6 +86,7 @@ class _Audio:
 class _Boundary:
     start: bool
     t_s: float
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,15 +146,16 @@ class Session:
             return  # CLIENT_VAD: audio outside speech is ignored
         await self._inbox.put(_Audio(self._resampler.process(raw)))
 
-    async def push_boundary(self, start: bool, t_s: float) -> None:
+    async def push_boundary(self, start: bool, t_s: float, language: str = "") -> None:
         self._check_open()
         if self._vad is not None:
             raise FailedPrecondition("speech boundaries are only accepted with CLIENT_VAD segmentation")
+        language = segment_language(self.options, start, language)
         if start == self._client_in_speech:
             kind = "SPEECH_START" if start else "SPEECH_END"
             raise FailedPrecondition(f"{kind} out of order (speech {'already' if start else 'not'} open)")
         self._client_in_speech = start
-        await self._inbox.put(_Boundary(start, t_s))
+        await self._inbox.put(_Boundary(start, t_s, language))
 
     async def finish(self) -> None:
         """The client half-closed: flush the open segment, then end the event stream."""
@@ -207,6 +210,9 @@ class Session:
         if isinstance(item, _Boundary):
             if item.start:
                 self._open_segment(item.t_s)
+                language = item.language  # push-to-talk: this segment's language is given, not identified
+                if language:
+                    await self._call(lambda stream: _set_language(stream, language))
             else:
                 await self._close_segment(item.t_s)
         elif isinstance(item, _Audio):
@@ -371,6 +377,12 @@ class Session:
             log.warning("no %s-%s translation in session %s", final.language, target, self.session_id)
             return "", ()
         return out[0] if out else ("", ())
+
+
+def _set_language(stream: AsrStream, language: str) -> None:
+    if not isinstance(stream, SegmentLanguageStream):
+        raise FailedPrecondition("this recognizer cannot take a segment's language from the client")
+    stream.set_segment_language(language)
 
 
 def _accept_then_partial(stream: AsrStream, samples: Samples, want_partial: bool) -> Hypothesis | None:

@@ -9,6 +9,7 @@ from typing import Literal, Protocol
 
 from tolk.backend.engines.base import AsrEngine, AsrOptions, AsrStream, MtEngine, SegmentSignals
 from tolk.backend.engines.pivot_mt import with_pivots
+from tolk.backend.engines.registry import EngineContext
 from tolk.common.dsp import SAMPLE_RATE_HZ
 from tolk.common.errors import InvalidArgument, NotFound
 from tolk.common.glossary import Glossary
@@ -25,6 +26,8 @@ class EngineSource(Protocol):
     def asr(self, spec: str | None = None) -> AsrEngine: ...
 
     def mt(self, spec: str | None = None) -> MtEngine: ...
+
+    context: EngineContext
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,8 @@ def outgoing_request(item: Outgoing, audio_offset_s: float) -> pb.InterpretReque
     """Audio as is; a boundary's time is put on the stream's timeline (conversation time - offset)."""
     if isinstance(item, AudioChunk):
         return pb.InterpretRequest(audio=pb.AudioChunk(data=item.pcm16))
-    boundary = pb.SpeechBoundary(kind=_BOUNDARY[item.kind], audio_time_s=max(0.0, item.t_s - audio_offset_s))
+    time_s = max(0.0, item.t_s - audio_offset_s)
+    boundary = pb.SpeechBoundary(kind=_BOUNDARY[item.kind], audio_time_s=time_s, language=item.language)
     return pb.InterpretRequest(boundary=boundary)
 
 

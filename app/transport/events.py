@@ -94,10 +94,16 @@ class AudioChunk:
 
 @dataclass(frozen=True)
 class Boundary:
-    """A client-side speech mark (CLIENT_VAD) at conversation time `t_s`."""
+    """A client-side speech mark (CLIENT_VAD) at conversation time `t_s`.
+
+    Attributes:
+        language: at a start in conversation mode, the segment's language given by push-to-talk ("" =
+            identified by the server).
+    """
 
     kind: Literal["start", "end"]
     t_s: float
+    language: str = ""
 
 
 Outgoing = AudioChunk | Boundary

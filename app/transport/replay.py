@@ -122,7 +122,9 @@ class ReplayBuffer:
         run.audio_s = audio_s
         run.start_s = kept[0].t_s if kept else end_s
         closing: list[Outgoing] = [Boundary("end", run.end_s)] if run.end_s is not None else []
-        run.items = [Boundary("start", run.start_s), *kept, *closing]
+        opening = run.items[0]
+        language = opening.language if isinstance(opening, Boundary) else ""
+        run.items = [Boundary("start", run.start_s, language), *kept, *closing]
 
     def replay(self) -> tuple[float, list[Outgoing]]:
         """(origin of the new stream's timeline, items to send again first)."""

@@ -23,6 +23,7 @@ MARGIN_PX = 18
 OWN_COLOR = "#f2f2f2"
 OTHER_COLOR = "#7cc4ff"
 LABEL_COLOR = "#8a8f98"
+HOLDING_COLOR = "#ffb347"
 BACKGROUND = ("#1e2127", "#23272f")
 
 
@@ -52,7 +53,12 @@ class PersonPane(QWidget):
         super().__init__(parent)
         self.model, self.language, self.title = model, language, title
         self.flipped = False
+        self.holding = False  # this side's push-to-talk is held
         self.setMinimumHeight(160)
+
+    def set_holding(self, holding: bool) -> None:
+        self.holding = holding
+        self.update()
 
     def set_flipped(self, flipped: bool) -> None:
         self.flipped = flipped
@@ -74,8 +80,9 @@ class PersonPane(QWidget):
         font = QFont(self.font())
         font.setPointSize(11)
         painter.setFont(font)
-        painter.setPen(QColor(LABEL_COLOR))
-        painter.drawText(area, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), self.title)
+        painter.setPen(QColor(HOLDING_COLOR if self.holding else LABEL_COLOR))
+        title = f"{self.title}   ● push-to-talk: speak now" if self.holding else self.title
+        painter.drawText(area, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), title)
 
     def _paint_lines(self, painter: QPainter, area: QRect) -> None:
         bottom = area.bottom()
@@ -115,6 +122,11 @@ class ConversationView(QWidget):
         self._timer.setInterval(1000 // REFRESH_HZ)
         self._timer.timeout.connect(self._repaint)
         self._timer.start()
+
+    def set_holding(self, language: str) -> None:
+        """Marks the half whose push-to-talk is held ("" for none)."""
+        self.mine.set_holding(language == self.mine.language)
+        self.theirs.set_holding(language == self.theirs.language)
 
     def apply(self, event: SessionEvent) -> None:
         self.model.apply(event)

@@ -212,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
         tls_files=tls_files,
     )
     if args.conversation:  # the split conversation view instead of the main window
-        return run_conversation(app, controller, settings, args, token)
+        return run_conversation(app, controller, settings, args, token, qsettings)
     window = MainWindow(controller, settings, token)
     window.settings_changed.connect(lambda s: save_settings(qsettings, s))
     save_settings(qsettings, settings)
@@ -235,15 +235,26 @@ def run(args: argparse.Namespace) -> int:
     return int(code)
 
 
-def run_conversation(app: Any, controller: Any, settings: Any, args: argparse.Namespace, token: str) -> int:
+def run_conversation(
+    app: Any, controller: Any, settings: Any, args: argparse.Namespace, token: str, qsettings: Any
+) -> int:
+    from dataclasses import replace
+
     from PySide6.QtCore import QTimer
 
     from tolk.app.backend_link import ConnectionSpec
     from tolk.app.ui.conversation_window import ConversationWindow
+    from tolk.app.ui.settings import save_settings
 
     connection = ConnectionSpec(settings.mode, settings.server_address, settings.tls, token)
     window = ConversationWindow(
-        controller, args.conversation, connection, settings.device, settings.input_file
+        controller, args.conversation, connection, settings.device, settings.input_file,
+        speak=settings.speak_translations, speech_output=settings.speech_output,
+    )  # fmt: skip
+    window.speech_changed.connect(
+        lambda speak, output: save_settings(
+            qsettings, replace(settings, speak_translations=speak, speech_output=output)
+        )
     )
     window.show()
     window.start()

@@ -32,6 +32,7 @@ from tolk.app.core.subtitles import to_srt, to_text, to_vtt
 from tolk.app.ui.broadcast import BroadcastPanel
 from tolk.app.ui.captions_view import CaptionsView
 from tolk.app.ui.glossary_tab import GlossaryEditor
+from tolk.app.ui.conversation_toggle import ConversationToggle
 from tolk.app.ui.learners_tabs import learner_tabs
 from tolk.app.ui.model_picker import ModelPicker
 from tolk.app.ui.overlay import SubtitleOverlay
@@ -87,6 +88,8 @@ class MainWindow(QMainWindow):
         self.delay_label = QLabel("delay —")
         self.engines_label = QLabel()  # offline mode: the engines the embedded backend runs
         self.start_button = QPushButton("Start")
+        self.conversation = ConversationToggle(self, settings.speak_translations, settings.speech_output)
+        self.conversation.speech_changed.connect(self._save_settings)
         self._build_layout()
         self._build_status_bar()
         self._load(settings, token)
@@ -130,7 +133,7 @@ class MainWindow(QMainWindow):
         clear.clicked.connect(self.clear_captions)
         bar = QHBoxLayout()
         bar.addWidget(self.start_button, 1)
-        for widget in (copy, export, clear):
+        for widget in (self.conversation, copy, export, clear):
             bar.addWidget(widget)
         right = QWidget()
         right_column = QVBoxLayout(right)
@@ -282,6 +285,8 @@ class MainWindow(QMainWindow):
             asr=self.models.selected_asr(),
             mt=self.models.selected_mt(),
             glossary_file=str(self.glossary_editor.path or ""),
+            speak_translations=self.conversation.speak,
+            speech_output=self.conversation.speech_output,
         )
 
     # --- reactions -----------------------------------------------------------------------------------

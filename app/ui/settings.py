@@ -63,6 +63,8 @@ class AppSettings:
         asr: ASR engine chosen in the model picker ("" = automatic).
         mt: MT engine chosen in the model picker ("" = automatic).
         glossary_file: the glossary the Glossary tab opened or saved last ("" = none).
+        speak_translations: conversation mode speaks each final translation.
+        speech_output: name of the output device spoken translations play on ("" = system default).
     """
 
     device: str = ""
@@ -77,6 +79,8 @@ class AppSettings:
     asr: str = ""
     mt: str = ""
     glossary_file: str = ""
+    speak_translations: bool = False
+    speech_output: str = ""
 
 
 def _read(qs: QSettings, key: str, default: Any) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from tolk.common.dsp import Samples
 from tolk.common.glossary import Glossary
@@ -27,11 +27,14 @@ class AsrOptions:
         language: ISO 639-1 code of the speech, or None to let the engine detect it.
         task: "transcribe", or "translate" to recognize straight into English (engines that can).
         glossary: terms to bias recognition towards (dictionary entries, prompts, hotwords), or None.
+        candidates: with language None, the languages the speech may be in: each segment's language
+            is detected among them only (conversation mode: the pair); () = any.
     """
 
     language: str | None = None
     task: Task = "transcribe"
     glossary: Glossary | None = None
+    candidates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,14 @@ class AsrStream(Protocol):
 
     def close(self) -> None:
         """Frees the stream's resources."""
+
+
+@runtime_checkable
+class SegmentLanguageStream(Protocol):
+    """An ASR stream that can be told the language of its open segment (conversation push-to-talk)."""
+
+    def set_segment_language(self, language: str) -> None:
+        """Recognizes the open segment in `language` instead of choosing it; finalize() forgets it."""
 
 
 class AsrEngine(Protocol):

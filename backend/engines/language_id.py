@@ -3,14 +3,16 @@
 Whisper's language detector scores ~100 languages on the first 30 s of a segment. In a conversation
 between two people only two answers make sense, so the choice is the likelier of the two: a Spanish turn
 that Whisper finds slightly more Portuguese- or Galician-sounding is still Spanish here. The model call is
-faster-whisper's `WhisperModel.detect_language`; choosing among the pair is a plain function.
+faster-whisper's `WhisperModel.detect_language` (tolk.backend.engines.whisper_runtime.language_scores,
+run by the Whisper engine's scheduler); choosing among the candidates is a plain function here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+
+import numpy as np
 
 from tolk.common.dsp import SAMPLE_RATE_HZ, Samples
 from tolk.common.errors import InvalidArgument
@@ -34,30 +36,24 @@ class LanguageGuess:
     unrestricted: str
 
 
-def choose_language(probabilities: Sequence[tuple[str, float]], pair: tuple[str, str]) -> LanguageGuess:
-    """The likelier language of `pair` given Whisper's (code, probability) list for all languages."""
-    if not probabilities:
-        raise InvalidArgument("no language probabilities to choose from")
+def choose_language(probabilities: Sequence[tuple[str, float]], pair: Sequence[str]) -> LanguageGuess:
+    """The likeliest language of `pair` (the candidates; the first wins a tie) given Whisper's
+    (code, probability) list for all languages."""
+    if not probabilities or not pair:
+        raise InvalidArgument("no language probabilities or candidates to choose from")
     scores = dict(probabilities)
-    first, second = (scores.get(code, 0.0) for code in pair)
-    total = first + second
-    language, score = (pair[0], first) if first >= second else (pair[1], second)
+    language = max(pair, key=lambda code: scores.get(code, 0.0))  # max keeps the first of equals
+    total = sum(scores.get(code, 0.0) for code in pair)
+    score = scores.get(language, 0.0)
     unrestricted = max(probabilities, key=lambda item: item[1])[0]
-    return LanguageGuess(language, score / total if total > 0 else 0.5, unrestricted)
+    return LanguageGuess(language, score / total if total > 0 else 1 / len(pair), unrestricted)
 
 
-def identify(model: Any, audio: Samples, pair: tuple[str, str]) -> LanguageGuess:
-    """Identifies the language of `audio` (16 kHz mono) among `pair` with a faster-whisper WhisperModel."""
+def padded_for_detection(audio: Samples) -> Samples:
+    """`audio` padded with silence to MIN_DETECT_S (Whisper needs a few frames)."""
     minimum = int(MIN_DETECT_S * SAMPLE_RATE_HZ)
-    if len(audio) < minimum:
-        audio = _pad(audio, minimum)
-    _, _, probabilities = model.detect_language(audio)
-    return choose_language(probabilities, pair)
-
-
-def _pad(audio: Samples, length: int) -> Samples:
-    import numpy as np
-
-    out = np.zeros(length, dtype=np.float32)
+    if len(audio) >= minimum:
+        return audio
+    out = np.zeros(minimum, dtype=np.float32)
     out[: len(audio)] = audio
     return out

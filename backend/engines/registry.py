@@ -30,7 +30,6 @@ FAMILIES: dict[str, tuple[Kind, str]] = {
     "whisper": ("asr", "tolk.backend.engines.whisper_asr"),
     "apertium": ("mt", "tolk.backend.engines.apertium_mt"),
     "seq2seq": ("mt", "tolk.backend.engines.seq2seq_mt"),
-    "conversation": ("asr", "tolk.backend.engines.conversation_asr"),
 }
 DEFAULT_ASR = "pocketsphinx"
 DEFAULT_MT = "apertium"

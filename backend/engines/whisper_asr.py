@@ -24,6 +24,7 @@ import numpy as np
 
 from tolk.backend.engines import neural_common
 from tolk.backend.engines.base import AsrOptions, Hypothesis, SegmentSignals
+from tolk.backend.engines.language_id import LanguageGuess, choose_language, padded_for_detection
 from tolk.backend.engines.local_agreement import HypothesisBuffer
 from tolk.backend.engines.registry import EngineContext, EngineInfo
 from tolk.backend.engines.whisper_runtime import (
@@ -87,14 +88,23 @@ class WhisperEngine:
         return self.runtime.languages
 
     def open_stream(self, options: AsrOptions) -> WhisperStream:
-        if options.language is not None and options.language not in self.languages:
-            raise NotFound(f"{self.name} does not recognize language {options.language!r}")
+        for code in (options.language, *options.candidates):
+            if code is not None and code not in self.languages:
+                raise NotFound(f"{self.name} does not recognize language {code!r}")
         if options.task not in ("transcribe", "translate"):
             raise InvalidArgument(f"unknown task {options.task!r}")
         return WhisperStream(self, options)
 
-    def detect(self, audio: Samples) -> str:
-        return str(self.scheduler.run(self.runtime.detect, "detect", audio))
+    def detect(self, audio: Samples, candidates: tuple[str, ...] = ()) -> str:
+        """The language of `audio`: Whisper's choice among all its languages, or among `candidates`."""
+        if not candidates:
+            return str(self.scheduler.run(self.runtime.detect, "detect", audio))
+        return self.identify(audio, candidates).language
+
+    def identify(self, audio: Samples, candidates: tuple[str, ...]) -> LanguageGuess:
+        """The likeliest of `candidates` for `audio` (e.g. the two languages of a conversation)."""
+        scores = self.scheduler.run(self.runtime.language_scores, "scores", padded_for_detection(audio))
+        return choose_language(scores, candidates)
 
     def run(self, request: DecodeRequest) -> Decoded:
         key = (request.final, request.language, request.task)
@@ -123,8 +133,19 @@ class WhisperStream:
         self._signals: list[SegmentSignals] = []
         self._agreement = HypothesisBuffer()
         self._language: str | None = options.language
+        self._given: str | None = None  # the open segment's language from the client (push-to-talk)
         self._decoded_samples = 0
         self._last_decode_s = 0.0
+
+    def set_segment_language(self, language: str) -> None:
+        """The open segment is in `language` (conversation push-to-talk): not detected; reset by finalize."""
+        if language not in self.engine.languages:
+            raise NotFound(f"{self.engine.name} does not recognize language {language!r}")
+        self._given = self._language = language
+
+    @property
+    def _fixed_language(self) -> str | None:
+        return self._given or self.options.language
 
     def accept(self, samples: Samples) -> None:
         if samples.ndim != 1:
@@ -146,20 +167,24 @@ class WhisperStream:
         return with_glossary(self.options.glossary, " ".join(self._done)[-PROMPT_CHARS:])
 
     def _partial_language(self, audio: Samples) -> str:
-        if self.options.language is not None:
-            return self.options.language
+        if self._fixed_language is not None:
+            return self._fixed_language
         if self._language is None or len(audio) < self.tuning.detect_until_s * SAMPLE_RATE_HZ:
-            self._language = self.engine.detect(audio)
+            self._language = self.engine.detect(audio, self.options.candidates)
         return self._language
 
-    def _final_language(self) -> str | None:
-        """The given language; else the one detected on the segment's first window (None: detect now)."""
-        if self.options.language is not None or not self._done:
-            return self.options.language
-        return self._language
+    def _final_language(self, audio: Samples) -> str | None:
+        """The given language; else the one detected on the segment's first window; else detected now
+        (among the candidates here, by the decode itself without candidates: None)."""
+        if self._fixed_language is not None:
+            return self._fixed_language
+        if self._done:
+            return self._language
+        return self.engine.detect(audio, self.options.candidates) if self.options.candidates else None
 
     def _final(self, audio: Samples) -> Decoded:
-        request = DecodeRequest(audio, self._final_language(), self.options.task, True, self._context())
+        language = self._final_language(audio)
+        request = DecodeRequest(audio, language, self.options.task, True, self._context())
         decoded = self.engine.run(request)
         self._language = decoded.language
         self._signals.extend(decoded.signals)
@@ -222,6 +247,7 @@ class WhisperStream:
         self._agreement.reset()
         self._decoded_samples = 0
         self._language = self.options.language
+        self._given = None
 
     def close(self) -> None:
         self._reset()

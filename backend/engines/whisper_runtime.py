@@ -94,6 +94,9 @@ class WhisperRuntime(Protocol):
     def detect(self, audios: list[Samples]) -> list[str]:
         """The most likely language of each audio."""
 
+    def language_scores(self, audios: list[Samples]) -> list[list[tuple[str, float]]]:
+        """Each audio's (language, probability) for every language (restricting detection to a few)."""
+
     def decode(self, requests: list[DecodeRequest]) -> list[Decoded]:
         """One result per request (a batch shares `final` and `task`)."""
 
@@ -152,6 +155,11 @@ class FasterWhisper:
         if not self.model.model.is_multilingual:
             return [ENGLISH] * len(audios)
         return [str(self.model.detect_language(audio)[0]) for audio in audios]
+
+    def language_scores(self, audios: list[Samples]) -> list[list[tuple[str, float]]]:
+        if not self.model.model.is_multilingual:
+            return [[(ENGLISH, 1.0)] for _ in audios]
+        return [[(str(c), float(p)) for c, p in self.model.detect_language(audio)[2]] for audio in audios]
 
     def options(self, request: DecodeRequest) -> dict[str, Any]:
         if request.final:
@@ -219,6 +227,11 @@ class TorchWhisper:
         with torch.inference_mode():
             ids = self.model.detect_language(input_features=self._tensor(audios))
         return [self._token_langs.get(int(i), UNKNOWN_LANGUAGE) for i in ids.reshape(-1).tolist()]
+
+    def language_scores(self, audios: list[Samples]) -> list[list[tuple[str, float]]]:
+        raise FailedPrecondition(
+            "choosing a language among a few (conversation mode) needs a CTranslate2 Whisper model"
+        )
 
     def _generate(self, audios: list[Samples], language: str, task: str) -> list[str]:
         import copy

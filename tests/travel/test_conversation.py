@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +22,9 @@ import soundfile as sf
 from travel_dialogue import RATE, Turn, make_dialogue
 
 from tolk.app.audio.tts import EspeakVoice
-from tolk.backend.engines.conversation_asr import ConversationEngine, load
+from tolk.backend.engines.base import AsrOptions
 from tolk.backend.engines.registry import EngineContext
+from tolk.backend.engines.whisper_asr import WhisperEngine, load
 from tolk.models.store import ModelStore, StoredModel
 
 SPOKEN_WER_MAX = 0.6
@@ -81,15 +83,23 @@ def _words(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def engine(whisper_base_store: ModelStore, whisper_base: StoredModel) -> ConversationEngine:
-    return load(whisper_base.name, EngineContext(model_dir=whisper_base_store.root))
+def engine(whisper_base_store: ModelStore, whisper_base: StoredModel) -> Iterator[WhisperEngine]:
+    loaded = load(whisper_base.name, EngineContext(model_dir=whisper_base_store.root))
+    yield loaded
+    loaded.close()
 
 
-def test_spoken_spanish_reads_back_as_the_translation(run: Run, engine: ConversationEngine) -> None:
+def _transcribe(engine: WhisperEngine, audio: np.ndarray, language: str) -> str:
+    stream = engine.open_stream(AsrOptions(language=language))
+    stream.accept(audio)
+    return stream.finalize().text
+
+
+def test_spoken_spanish_reads_back_as_the_translation(run: Run, engine: WhisperEngine) -> None:
     spanish = [str(e["text"]) for e in run.events if e["type"] == "translation" and e["lang"] == "es"]
     assert spanish
     voice = EspeakVoice()
-    heard = [engine.transcribe(voice.synthesize(text, "es"), "es", "transcribe")[0] for text in spanish]
+    heard = [_transcribe(engine, voice.synthesize(text, "es"), "es") for text in spanish]
     wer = jiwer.wer([_words(t) for t in spanish], [_words(h) for h in heard])
     print(f"spoken Spanish read back by Whisper base: WER {wer:.2f} over {len(spanish)} translations")
     assert wer <= SPOKEN_WER_MAX, list(zip(spanish, heard, strict=True))
@@ -98,7 +108,24 @@ def test_spoken_spanish_reads_back_as_the_translation(run: Run, engine: Conversa
     assert len(spoken) / RATE >= run.turns[-1].end_s  # placed on the recording's timeline
 
 
-def test_language_is_chosen_within_the_pair(engine: ConversationEngine) -> None:
+def test_language_is_chosen_within_the_pair(engine: WhisperEngine) -> None:
     spanish = EspeakVoice(variant="f2").synthesize("Buenos días. El pan cuesta dos euros.", "es")
     assert engine.identify(spanish, ("en", "es")).language == "es"
     assert engine.identify(spanish, ("en", "de")).language in ("en", "de")  # never outside the pair
+
+
+def test_a_conversation_stream_detects_each_segment_among_the_pair_or_takes_push_to_talk(
+    engine: WhisperEngine,
+) -> None:
+    spanish = EspeakVoice(variant="f2").synthesize("Buenos días. El pan cuesta dos euros.", "es")
+    english = EspeakVoice(variant="m3").synthesize("Good morning. How much does this bread cost?", "en")
+    stream = engine.open_stream(AsrOptions(language=None, candidates=("en", "es")))
+    stream.accept(spanish)
+    assert stream.finalize().language == "es"
+    stream.accept(english)  # the next segment is chosen afresh
+    assert stream.finalize().language == "en"
+    stream.set_segment_language("en")  # held on the English side: given, not detected
+    stream.accept(spanish)
+    assert stream.finalize().language == "en"
+    stream.accept(spanish)  # push-to-talk lasts one segment
+    assert stream.finalize().language == "es"

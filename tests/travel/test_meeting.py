@@ -97,13 +97,13 @@ def _speech(tmp: Path, name: str, text: str, language: str, voice: str) -> Path:
 async def _meeting(pulse: str, store: ModelStore, files: dict[str, Path]) -> list[SessionEvent]:
     me = PulseCapture("call_mic.monitor", server=pulse)
     them = PulseCapture("call_out.monitor", server=pulse)
-    common = StreamOptions(asr="conversation", mt="apertium", disable_partials=True)
+    common = StreamOptions(asr="whisper:whisper-base", mt="apertium", disable_partials=True)
     channels = [
         Channel(ME, me, replace(common, source_language="en", target_languages=("es",))),
         Channel(THEM, them, replace(common, source_language="es", target_languages=("en",))),
     ]
     stop, events = asyncio.Event(), []
-    backend = EmbeddedOptions(model_dir=store.root, asr="conversation", mt="apertium")
+    backend = EmbeddedOptions(model_dir=store.root, asr="whisper:whisper-base", mt="apertium")
     async with embedded_backend(backend) as be, InterpreterClient(be.target) as client:
         me.start()
         them.start()

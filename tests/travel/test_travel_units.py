@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
 from tolk.app.core.speech_queue import MUTE_MARGIN_S, SpeechQueue
 from tolk.app.travel_cli import parse_pair
-from tolk.backend.conversation import conversation_pair, translation_targets
+from tolk.backend.conversation import conversation_asr_spec, conversation_pair, translation_targets
 from tolk.backend.engines.apertium_mt import discover_modes
 from tolk.backend.engines.language_id import choose_language
 from tolk.backend.engines.pivot_mt import PivotMt, pivot_language
+from tolk.backend.engines.registry import EngineContext, Registry
 from tolk.backend.session_setup import SessionOptions
-from tolk.common.errors import InvalidArgument, NotFound
+from tolk.common.errors import FailedPrecondition, InvalidArgument, NotFound
 from tolk.common.langcodes import LanguagePair
+from tolk.models.store import ModelStore
 
 
 def test_speech_never_overlaps_and_late_speech_is_skipped() -> None:
@@ -120,3 +123,17 @@ def test_english_to_portuguese_through_spanish_with_real_apertium() -> None:
         assert "casa" in text.lower(), text
     finally:
         mt.close()
+
+
+def test_conversation_mode_picks_the_stores_whisper_or_says_what_is_missing(
+    whisper_base_store: ModelStore, tmp_path: Path
+) -> None:
+    registry = Registry(EngineContext(model_dir=whisper_base_store.root))
+    assert conversation_asr_spec("", registry) == "whisper:whisper-base"
+    assert conversation_asr_spec("conversation", registry) == "whisper:whisper-base"  # the former family
+    assert conversation_asr_spec("conversation:base2", registry) == "whisper:base2"
+    assert conversation_asr_spec("whisper:base2", registry) == "whisper:base2"
+    with pytest.raises(FailedPrecondition, match="cannot identify languages"):
+        conversation_asr_spec("pocketsphinx", registry)
+    with pytest.raises(FailedPrecondition, match="needs a Whisper model"):
+        conversation_asr_spec("", Registry(EngineContext(model_dir=tmp_path)))

@@ -87,7 +87,7 @@ class AudioChunk(_message.Message):
     def __init__(self, data: _Optional[bytes] = ...) -> None: ...
 
 class SpeechBoundary(_message.Message):
-    __slots__ = ("kind", "audio_time_s")
+    __slots__ = ("kind", "audio_time_s", "language")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         KIND_UNSPECIFIED: _ClassVar[SpeechBoundary.Kind]
@@ -98,9 +98,11 @@ class SpeechBoundary(_message.Message):
     SPEECH_END: SpeechBoundary.Kind
     KIND_FIELD_NUMBER: _ClassVar[int]
     AUDIO_TIME_S_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     kind: SpeechBoundary.Kind
     audio_time_s: float
-    def __init__(self, kind: _Optional[_Union[SpeechBoundary.Kind, str]] = ..., audio_time_s: _Optional[float] = ...) -> None: ...
+    language: str
+    def __init__(self, kind: _Optional[_Union[SpeechBoundary.Kind, str]] = ..., audio_time_s: _Optional[float] = ..., language: _Optional[str] = ...) -> None: ...
 
 class InterpretRequest(_message.Message):
     __slots__ = ("config", "audio", "boundary")
