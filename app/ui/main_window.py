@@ -31,8 +31,8 @@ from tolk.app.core.events import SessionEvent
 from tolk.app.core.subtitles import to_srt, to_text, to_vtt
 from tolk.app.ui.broadcast import BroadcastPanel
 from tolk.app.ui.captions_view import CaptionsView
-from tolk.app.ui.glossary_tab import GlossaryEditor
 from tolk.app.ui.conversation_toggle import ConversationToggle
+from tolk.app.ui.glossary_tab import GlossaryEditor
 from tolk.app.ui.learners_tabs import learner_tabs
 from tolk.app.ui.model_picker import ModelPicker
 from tolk.app.ui.overlay import SubtitleOverlay
