@@ -19,6 +19,7 @@ from tolk.app.transport.events import EngineDescription
 AUTOMATIC = ""
 PULL_HINT = "More models: <code>tolk models pull HUB_ID</code>, e.g. Systran/faster-whisper-small."
 MAX_PAIRS_SHOWN = 8
+MAX_INFO_CHARS = 100
 
 
 def _coverage(engine: EngineDescription) -> str:
@@ -30,6 +31,14 @@ def _coverage(engine: EngineDescription) -> str:
     pairs = [f"{s}→{t}" for s, t in engine.pairs]
     more = f" +{len(pairs) - MAX_PAIRS_SHOWN}" if len(pairs) > MAX_PAIRS_SHOWN else ""
     return f"pairs: {', '.join(pairs[:MAX_PAIRS_SHOWN]) or '-'}{more}"
+
+
+def _brief(text: str) -> str:
+    """The description cut to MAX_INFO_CHARS at a word (the full text is the label's tooltip): a long
+    word-wrapped label in the narrow side panel overlaps the rows below it."""
+    if len(text) <= MAX_INFO_CHARS:
+        return text
+    return text[:MAX_INFO_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
 class ModelPicker(QGroupBox):
@@ -107,4 +116,9 @@ class ModelPicker(QGroupBox):
             if not chosen:  # automatic: describe the backend's default
                 chosen = combo.itemText(0).removeprefix("Automatic").strip(" ()")
             engine = self._engines.get(chosen)
-            label.setText(f"{engine.description}\n{_coverage(engine)}" if engine else "not connected yet")
+            if engine is None:
+                label.setText("not connected yet")
+                label.setToolTip("")
+                continue
+            label.setText(f"{_brief(engine.description)}\n{_coverage(engine)}")
+            label.setToolTip(f"{engine.description}\n{_coverage(engine)}")

@@ -82,3 +82,16 @@ def test_window_fills_picker_from_the_backend_and_the_session_uses_the_choice(
         window.controller.shutdown()
     assert [(s.asr_engine, s.mt_engine) for s in started][:1] == [("pocketsphinx", "apertium")]
     assert window.model.finals and window.model.finals[0].translations.get("es")
+
+
+def test_a_long_description_is_shortened_and_kept_whole_in_the_tooltip(qtbot: Any) -> None:
+    long = "Apertium rule-based MT, persistent null-flush pipelines: " + ", ".join(["eng-spa"] * 30)
+    engines = (ENGINES[0], EngineDescription("apertium", "mt", pairs=(("en", "es"),), is_default=True,
+                                             description=long))  # fmt: skip
+    picker = ModelPicker()
+    qtbot.addWidget(picker)
+    picker.set_engines(engines)
+    shown = picker.mt_info.text().splitlines()[0]
+    assert shown.endswith(" …") and len(shown) <= 102 and long.startswith(shown.removesuffix(" …"))
+    assert picker.mt_info.toolTip().startswith(long)
+    assert "en→es" in picker.mt_info.text()
