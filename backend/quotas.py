@@ -20,23 +20,39 @@ MAX_IDLE_BUCKETS = 1024
 
 
 @dataclass
-class _Bucket:
-    level_s: float
+class TokenBucket:
+    """A leaky bucket that refills `per_minute` units per minute and holds at most one minute's worth."""
+
+    per_minute: float
+    level: float
     updated_at: float
+
+    @classmethod
+    def full(cls, per_minute: float, now: float) -> TokenBucket:
+        return cls(per_minute, per_minute, now)
+
+    def current(self, now: float) -> float:
+        refill = (now - self.updated_at) * self.per_minute / SECONDS_PER_MINUTE
+        return min(self.per_minute, self.level + refill)
+
+    def take(self, amount: float, now: float) -> float:
+        """Takes `amount` (the level may go below zero) and returns the level left."""
+        self.level, self.updated_at = self.current(now) - amount, now
+        return self.level
 
 
 @dataclass
 class Lease:
-    """One admitted stream; `release()` is idempotent."""
+    """One admitted call or stream; `release()` is idempotent and hands the client to `on_release` once."""
 
     client: str
-    _admission: Admission
-    _released: bool = False
+    on_release: Callable[[str], None]
+    released: bool = False
 
     def release(self) -> None:
-        if not self._released:
-            self._released = True
-            self._admission._release(self.client)
+        if not self.released:
+            self.released = True
+            self.on_release(self.client)
 
 
 @dataclass
@@ -48,7 +64,7 @@ class Admission:
     audio_s_per_min: float = 0.0
     clock: Callable[[], float] = time.monotonic
     _streams: dict[str, int] = field(default_factory=dict, init=False)
-    _buckets: dict[str, _Bucket] = field(default_factory=dict, init=False)
+    _buckets: dict[str, TokenBucket] = field(default_factory=dict, init=False)
     _active: int = field(default=0, init=False)
 
     @property
@@ -70,23 +86,20 @@ class Admission:
             raise ResourceExhausted(f"client quota: {self.audio_s_per_min:g} audio seconds per minute")
         self._streams[client] = held + 1
         self._active += 1
-        return Lease(client, self)
+        return Lease(client, self._release)
 
     def charge(self, client: str, seconds: float) -> None:
         """Takes `seconds` of audio from the client's bucket; raises ResourceExhausted when it runs dry."""
         if not self.audio_s_per_min or seconds <= 0.0:
             return
-        level = self._level(client) - seconds
-        self._buckets[client] = _Bucket(level, self.clock())
-        if level < 0.0:
+        now = self.clock()
+        bucket = self._buckets.setdefault(client, TokenBucket.full(self.audio_s_per_min, now))
+        if bucket.take(seconds, now) < 0.0:
             raise ResourceExhausted(f"client quota: {self.audio_s_per_min:g} audio seconds per minute")
 
     def _level(self, client: str) -> float:
         bucket = self._buckets.get(client)
-        if bucket is None:
-            return self.audio_s_per_min
-        refill = (self.clock() - bucket.updated_at) * self.audio_s_per_min / SECONDS_PER_MINUTE
-        return min(self.audio_s_per_min, bucket.level_s + refill)
+        return self.audio_s_per_min if bucket is None else bucket.current(self.clock())
 
     def _release(self, client: str) -> None:
         self._active -= 1

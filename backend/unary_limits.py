@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tolk.backend.quotas import Lease, TokenBucket
 from tolk.common.errors import InvalidArgument, ResourceExhausted
 
-SECONDS_PER_MINUTE = 60.0
 MAX_TRACKED_CLIENTS = 1024
 """Buckets of idle clients are pruned once more clients than this have been seen."""
 
@@ -57,23 +57,8 @@ def check_texts(texts: list[str], limits: TranslateLimits) -> None:
 
 @dataclass
 class _Client:
+    bucket: TokenBucket
     running: int = 0
-    level: float = 0.0
-    updated_at: float = 0.0
-
-
-@dataclass
-class UnaryLease:
-    """One admitted unary call; `release()` is idempotent."""
-
-    client: str
-    _admission: UnaryAdmission
-    _released: bool = False
-
-    def release(self) -> None:
-        if not self._released:
-            self._released = True
-            self._admission._release(self.client)
 
 
 @dataclass
@@ -89,31 +74,27 @@ class UnaryAdmission:
         state = self._clients.get(client)
         return state.running if state else 0
 
-    def admit(self, client: str, concurrent: bool = True) -> UnaryLease:
+    def admit(self, client: str, concurrent: bool = True) -> Lease:
         """Admits one call or raises ResourceExhausted (nothing changes then).
 
         `concurrent=False` charges the rate only (GetCapabilities holds no engine).
         """
-        state = self._clients.get(client) or _Client(level=self.calls_per_min, updated_at=self.clock())
+        now = self.clock()
+        state = self._clients.get(client) or _Client(TokenBucket.full(self.calls_per_min, now))
         limit = self.max_concurrent_per_client
         if concurrent and limit and state.running >= limit:
             raise ResourceExhausted(f"client quota: at most {limit} concurrent TranslateText calls")
         if self.calls_per_min:
-            level = self._level(state)
-            if level < 1.0:
+            if state.bucket.current(now) < 1.0:
                 raise ResourceExhausted(f"client quota: {self.calls_per_min:g} calls per minute")
-            state.level, state.updated_at = level - 1.0, self.clock()
+            state.bucket.take(1.0, now)
         if len(self._clients) >= MAX_TRACKED_CLIENTS and client not in self._clients:
             self._prune()
         self._clients[client] = state
         if not concurrent:
-            return UnaryLease(client, self, _released=True)
+            return Lease(client, self._release, released=True)
         state.running += 1
-        return UnaryLease(client, self)
-
-    def _level(self, state: _Client) -> float:
-        refill = (self.clock() - state.updated_at) * self.calls_per_min / SECONDS_PER_MINUTE
-        return min(self.calls_per_min, state.level + refill)
+        return Lease(client, self._release)
 
     def _release(self, client: str) -> None:
         state = self._clients.get(client)
@@ -122,7 +103,7 @@ class UnaryAdmission:
 
     def _prune(self) -> None:
         """Forgets idle clients whose bucket is full again (the same as a client never seen)."""
-        for name in [
-            n for n, s in self._clients.items() if not s.running and self._level(s) >= self.calls_per_min
-        ]:
+        now = self.clock()
+        idle = [n for n, s in self._clients.items() if not s.running]
+        for name in [n for n in idle if self._clients[n].bucket.current(now) >= self.calls_per_min]:
             del self._clients[name]
